@@ -1,0 +1,5 @@
+"""Transports: they move bytes between sockets and the protocol core."""
+
+from pyignite.connection.sync import Connection
+
+__all__ = ["Connection"]

@@ -1,0 +1,102 @@
+"""Exceptions raised by pyignite.
+
+The hierarchy follows the pyignite 0.1.0 specification:
+
+* :class:`HandshakeError` (an :class:`OSError`) -- the server refused the handshake;
+* :class:`SocketError` (an :class:`OSError`) -- the connection broke or timed out;
+* :class:`ReconnectError` -- no node is left to connect to;
+* :class:`ParameterError` -- an argument is invalid (raised before anything is sent);
+* :class:`ParseError` -- a request could not be built or a reply could not be parsed;
+* :class:`CacheError` -- the server answered an operation with an error status; its subclasses
+  :class:`CacheCreationError`, :class:`SQLError` and :class:`BinaryTypeError` narrow down the kind.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+__all__ = [
+    "BinaryTypeError",
+    "CacheCreationError",
+    "CacheError",
+    "ClusterError",
+    "HandshakeError",
+    "NotSupportedError",
+    "ParameterError",
+    "ParseError",
+    "ReconnectError",
+    "SQLError",
+    "SocketError",
+]
+
+
+class HandshakeError(OSError):
+    """The server rejected the binary protocol handshake.
+
+    :ivar expected_version: the protocol version the server offered, or ``None``;
+    :ivar message: the server's message;
+    :ivar status: the server's status code (2000 for an authentication failure), or ``None``.
+    """
+
+    def __init__(
+        self,
+        expected_version: Optional[Tuple[int, int, int]],
+        message: str,
+        status: Optional[int] = None,
+    ) -> None:
+        self.expected_version = expected_version
+        self.message = message
+        self.status = status
+        super().__init__(f"Handshake error: {message}")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class SocketError(OSError):
+    """The connection to a node broke, timed out or could not be opened."""
+
+
+class ReconnectError(Exception):
+    """No node is left to connect to (a flow-control signal, like ``StopIteration``)."""
+
+
+class ParameterError(Exception):
+    """An argument of a pyignite method is invalid; nothing was sent to the server."""
+
+
+class ParseError(Exception):
+    """A request could not be built, or a reply from the server could not be parsed."""
+
+
+class NotSupportedError(Exception):
+    """The operation needs a protocol version or feature the connected server does not offer."""
+
+
+class CacheError(Exception):
+    """A remote thin client operation returned an error.
+
+    :ivar status: the server's status code (see ``pyignite.protocol.status``), or ``None``;
+    :ivar message: the server's message.
+    """
+
+    def __init__(self, message: str = "", status: Optional[int] = None) -> None:
+        self.status = status
+        self.message = message
+        super().__init__(message if status is None else f"{message} (status {status})")
+
+
+class CacheCreationError(CacheError):
+    """A cache could not be created (for example, it already exists)."""
+
+
+class SQLError(CacheError):
+    """An SQL query failed."""
+
+
+class BinaryTypeError(CacheError):
+    """A remote error in an operation with the Complex object registry."""
+
+
+class ClusterError(CacheError):
+    """A cluster management operation failed."""

@@ -1,0 +1,1 @@
+"""The sans-IO protocol core: framing, handshake, request builders and reply parsers."""

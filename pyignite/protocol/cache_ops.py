@@ -1,0 +1,187 @@
+"""Request builders for key-value and cache management operations.
+
+Each function returns a :class:`~pyignite.protocol.request.Request`; none does I/O. A key-value request
+starts with the cache prefix: ``i32 cache id, byte flags`` then, with ``WITH_EXPIRY_POLICY``, three
+``i64`` durations in ms, and, with ``TRANSACTIONAL``, the ``i32`` transaction id.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any, Optional, Tuple
+
+from pyignite.datatypes.base import NO_CONTEXT, CodecContext, decode, encode, encode_item
+from pyignite.datatypes.standard import java_string_hash
+from pyignite.exceptions import CacheCreationError, CacheError
+from pyignite.protocol import op_codes as op
+from pyignite.protocol.frames import new_request
+from pyignite.protocol.request import Request
+
+__all__ = ["CacheRef", "cache_id"]
+
+FLAG_KEEP_BINARY = 0x01
+FLAG_TRANSACTIONAL = 0x02
+FLAG_WITH_EXPIRY_POLICY = 0x04
+
+_PREFIX = struct.Struct("<ib")
+_EXPIRY = struct.Struct("<qqq")
+_INT = struct.Struct("<i")
+
+
+def cache_id(name: str) -> int:
+    """Cache id as Ignite computes it: Java ``String.hashCode()`` of the name, 0 replaced by 1."""
+    h = java_string_hash(name)
+    return h if h != 0 else 1
+
+
+class CacheRef:
+    """What a request needs to address a cache: its id, and the per-operation expiry policy if any.
+
+    :ivar expiry: ``(create, update, access)`` in ms (-1 eternal, -2 unchanged) or ``None``.
+    """
+
+    __slots__ = ("cache_id", "expiry", "name", "what")
+
+    def __init__(self, name: str, expiry: Optional[Tuple[int, int, int]] = None) -> None:
+        self.name = name
+        self.cache_id = cache_id(name)
+        self.expiry = expiry
+        self.what = f"cache {name!r}"
+
+
+def cache_request(op_code: int, ref: CacheRef, tx_id: Optional[int] = None) -> bytearray:
+    """A request buffer with the cache prefix written."""
+    buf = new_request(op_code)
+    flags = 0
+    if ref.expiry is not None:
+        flags |= FLAG_WITH_EXPIRY_POLICY
+    if tx_id is not None:
+        flags |= FLAG_TRANSACTIONAL
+    buf += _PREFIX.pack(ref.cache_id, flags)
+    if ref.expiry is not None:
+        buf += _EXPIRY.pack(*ref.expiry)
+    if tx_id is not None:
+        buf += _INT.pack(tx_id)
+    return buf
+
+
+# --- reply parsers -------------------------------------------------------------------------------
+
+def parse_value(frame: bytes, pos: int, ctx: CodecContext) -> Any:
+    return decode(frame, pos, ctx)[0]
+
+
+def parse_bool(frame: bytes, pos: int, ctx: CodecContext) -> bool:
+    return frame[pos] != 0
+
+
+def parse_long(frame: bytes, pos: int, ctx: CodecContext) -> int:
+    return struct.unpack_from("<q", frame, pos)[0]
+
+
+def parse_string_list(frame: bytes, pos: int, ctx: CodecContext) -> list:
+    (count,) = _INT.unpack_from(frame, pos)
+    pos += 4
+    out = []
+    for _ in range(count):
+        value, pos = decode(frame, pos, ctx)
+        out.append(value)
+    return out
+
+
+# --- cache management ----------------------------------------------------------------------------
+
+def get_names() -> Request:
+    return Request(new_request(op.OP_CACHE_GET_NAMES), parse_string_list)
+
+
+def _named(op_code: int, name: str, error: type) -> Request:
+    buf = new_request(op_code)
+    encode(buf, name)
+    return Request(buf, None, error, f"cache {name!r}")
+
+
+def create_with_name(name: str) -> Request:
+    return _named(op.OP_CACHE_CREATE_WITH_NAME, name, CacheCreationError)
+
+
+def get_or_create_with_name(name: str) -> Request:
+    return _named(op.OP_CACHE_GET_OR_CREATE_WITH_NAME, name, CacheCreationError)
+
+
+def destroy(ref: CacheRef) -> Request:
+    buf = new_request(op.OP_CACHE_DESTROY)
+    buf += _INT.pack(ref.cache_id)
+    return Request(buf, None, CacheError, ref.what)
+
+
+# --- key-value -----------------------------------------------------------------------------------
+
+def key_op(
+    op_code: int,
+    ref: CacheRef,
+    key: Any,
+    key_hint: Any = None,
+    parse: Any = None,
+    tx_id: Optional[int] = None,
+    ctx: CodecContext = NO_CONTEXT,
+) -> Request:
+    """A single-key operation (get, contains_key, remove_key...)."""
+    buf = cache_request(op_code, ref, tx_id)
+    encode(buf, key, key_hint, ctx)
+    return Request(buf, parse, CacheError, ref.what, tx_id=tx_id)
+
+
+def key_value_op(
+    op_code: int,
+    ref: CacheRef,
+    key: Any,
+    value: Any,
+    key_hint: Any = None,
+    value_hint: Any = None,
+    parse: Any = None,
+    tx_id: Optional[int] = None,
+    ctx: CodecContext = NO_CONTEXT,
+) -> Request:
+    """A key + value operation (put, get_and_put, replace...)."""
+    buf = cache_request(op_code, ref, tx_id)
+    encode(buf, key, key_hint, ctx)
+    encode(buf, value, value_hint, ctx)
+    return Request(buf, parse, CacheError, ref.what, tx_id=tx_id)
+
+
+def get(ref: CacheRef, key: Any, key_hint: Any = None, tx_id: Optional[int] = None,
+        ctx: CodecContext = NO_CONTEXT) -> Request:
+    return key_op(op.OP_CACHE_GET, ref, key, key_hint, parse_value, tx_id, ctx)
+
+
+def put(ref: CacheRef, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None,
+        tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
+    return key_value_op(op.OP_CACHE_PUT, ref, key, value, key_hint, value_hint, None, tx_id, ctx)
+
+
+def parse_pairs(frame: bytes, pos: int, ctx: CodecContext) -> dict:
+    """``i32 count`` then ``count`` (key, value) pairs, as a dict."""
+    (count,) = _INT.unpack_from(frame, pos)
+    pos += 4
+    out = {}
+    for _ in range(count):
+        key, pos = decode(frame, pos, ctx)
+        value, pos = decode(frame, pos, ctx)
+        out[key] = value
+    return out
+
+
+def keys_op(op_code: int, ref: CacheRef, keys: Any, parse: Any = None, tx_id: Optional[int] = None,
+            ctx: CodecContext = NO_CONTEXT) -> Request:
+    """A multi-key operation: ``i32 count`` then the keys (each a value or a ``(value, hint)`` tuple)."""
+    keys = list(keys)
+    buf = cache_request(op_code, ref, tx_id)
+    buf += _INT.pack(len(keys))
+    for key in keys:
+        encode_item(buf, key, ctx)
+    return Request(buf, parse, CacheError, ref.what, tx_id=tx_id)
+
+
+def get_all(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
+    return keys_op(op.OP_CACHE_GET_ALL, ref, keys, parse_pairs, tx_id, ctx)

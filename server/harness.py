@@ -1,0 +1,482 @@
+"""Fetch, start and stop real Apache Ignite nodes on 127.0.0.1 for pyignite's tests and examples.
+
+Theory of operation
+-------------------
+* **Build.** ``server/pom.xml`` names the Ignite artifacts. :func:`ensure_build` asks Maven for the
+  class path of one *flavor* (an Ignite version, with or without the ``ignite-indexing`` SQL module)
+  and compiles the small launcher ``IgniteNode.java`` against it, under ``server/build/<flavor>/``.
+  Maven caches the jars in ``~/.m2``; the first run downloads them.
+* **Flavors.** The default server is Ignite 2.18.0. ``ignite-indexing`` (SQL) has no 2.18.0 release on
+  Maven Central, and 2.17.0's cannot run inside a 2.18.0 node, so a node that needs SQL runs the newest
+  release that has it (:data:`SQL_VERSION`, 2.17.0) unless ``PYIGNITE_SQL_VERSION`` says otherwise.
+  The thin client protocol of both is 1.7.0 with the same features.
+* **Clusters.** :class:`Cluster` starts N JVMs, each with its own client port (``base``, ``base+1``...),
+  discovery port (client port + 37000, the IP finder lists ten of them) and communication port (client
+  port + 38000), all on 127.0.0.1, so clusters with different bases never join each other.
+  ``PYIGNITE_PORT_OFFSET`` shifts every port (for running two test sessions side by side).
+* **Ready.** A node counts as started when its launcher printed ``PYIGNITE-NODE-STARTED`` and its client
+  port completed a real protocol handshake (TLS and credentials included when configured).
+* **Stop.** Nodes are stopped by pid (SIGTERM, then SIGKILL) and their work directories removed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+SERVER_DIR = Path(__file__).resolve().parent
+BUILD_DIR = SERVER_DIR / "build"
+RUN_DIR = Path(os.environ.get("PYIGNITE_RUN_DIR", SERVER_DIR / "run"))
+LAUNCHER_SRC = SERVER_DIR / "src" / "main" / "java" / "org" / "pyignite" / "harness"
+LAUNCHER_CLASS = "org.pyignite.harness.IgniteNode"
+
+IGNITE_VERSION = os.environ.get("PYIGNITE_IGNITE_VERSION", "2.18.0")
+SQL_VERSION = os.environ.get("PYIGNITE_SQL_VERSION", "2.17.0")
+PORT_OFFSET = int(os.environ.get("PYIGNITE_PORT_OFFSET", "0"))
+DISCOVERY_SHIFT = 37000
+COMMUNICATION_SHIFT = 38000
+START_TIMEOUT = float(os.environ.get("PYIGNITE_START_TIMEOUT", "120"))
+
+_OPENS = [
+    "java.base/jdk.internal.access", "java.base/jdk.internal.misc", "java.base/sun.nio.ch",
+    "java.base/sun.util.calendar", "java.base/sun.reflect.generics.reflectiveObjects", "java.base/java.io",
+    "java.base/java.nio", "java.base/java.net", "java.base/java.util", "java.base/java.util.concurrent",
+    "java.base/java.util.concurrent.locks", "java.base/java.util.concurrent.atomic", "java.base/java.lang",
+    "java.base/java.lang.invoke", "java.base/java.math", "java.base/java.lang.reflect", "java.base/java.time",
+    "java.base/java.text", "java.management/com.sun.jmx.mbeanserver", "java.management/sun.management",
+    "jdk.internal.jvmstat/sun.jvmstat.monitor", "jdk.management/com.sun.management.internal",
+    "java.sql/java.sql", "java.desktop/java.awt.font",
+]
+JVM_OPTS = [
+    "-Xms256m", "-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+    "-Djava.net.preferIPv4Stack=true", "-DIGNITE_QUIET=true", "-DIGNITE_NO_ASCII=true",
+    "-DIGNITE_UPDATE_NOTIFIER=false", "-DIGNITE_PERFORMANCE_SUGGESTIONS_DISABLED=true",
+] + [f"--add-opens={p}=ALL-UNNAMED" for p in _OPENS]
+
+
+class HarnessError(RuntimeError):
+    pass
+
+
+def log(msg: str) -> None:
+    print(f"[ignite-harness] {msg}", file=sys.stderr, flush=True)
+
+
+# --- build ----------------------------------------------------------------------------------------
+
+def flavor_name(version: str, sql: bool) -> str:
+    return f"{version}-sql" if sql else version
+
+
+def ensure_build(version: str = IGNITE_VERSION, sql: bool = False) -> str:
+    """Resolve the jars of a flavor and compile the launcher; return the java class path."""
+    flavor = flavor_name(version, sql)
+    out = BUILD_DIR / flavor
+    cp_file = out / "classpath.txt"
+    classes = out / "classes"
+    stamp = out / "stamp"
+    sources = sorted(LAUNCHER_SRC.glob("*.java"))
+    inputs = [SERVER_DIR / "pom.xml", *sources]
+    want = str(max(p.stat().st_mtime for p in inputs))
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (stamp.exists() and stamp.read_text() == want and cp_file.exists()):
+            log(f"resolving Ignite {flavor} with Maven (first run downloads the jars)")
+            cmd = [
+                "mvn", "-B", "-q", "-f", str(SERVER_DIR / "pom.xml"),
+                f"-Dignite.version={version}", "dependency:build-classpath",
+                f"-Dmdep.outputFile={cp_file}",
+            ]
+            if sql:
+                cmd.insert(3, "-Psql")
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            if res.returncode != 0:
+                raise HarnessError(
+                    f"Maven could not resolve Ignite {flavor}:\n{res.stdout[-3000:]}{res.stderr[-2000:]}"
+                )
+            if classes.exists():
+                shutil.rmtree(classes)
+            classes.mkdir()
+            res = subprocess.run(
+                ["javac", "-nowarn", "-d", str(classes), "-cp", cp_file.read_text().strip(), *map(str, sources)],
+                capture_output=True, text=True,
+            )
+            if res.returncode != 0:
+                raise HarnessError(f"cannot compile the launcher:\n{res.stderr[-3000:]}")
+            stamp.write_text(want)
+    return f"{classes}:{cp_file.read_text().strip()}"
+
+
+# --- TLS material ---------------------------------------------------------------------------------
+
+STORE_PASSWORD = "123456"
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    res = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise HarnessError(f"openssl {' '.join(args)} failed:\n{res.stderr}")
+
+
+def make_certificates(directory: Optional[Path] = None) -> Dict[str, str]:
+    """Generate a CA, a server certificate (127.0.0.1, localhost), a client certificate (also with a
+    password-protected key), an unrelated CA, and the Java key and trust stores for the server.
+
+    Returns a dict of paths: ``ca``, ``other_ca``, ``server_keystore``, ``truststore``,
+    ``client_cert``, ``client_key``, ``client_key_encrypted`` (password ``KEY_PASSWORD``).
+    """
+    d = Path(directory or RUN_DIR / "ssl")
+    d.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "ca": d / "ca.pem", "other_ca": d / "other-ca.pem",
+        "server_keystore": d / "server.p12", "truststore": d / "truststore.p12",
+        "client_cert": d / "client.pem", "client_key": d / "client.key",
+        "client_key_encrypted": d / "client-encrypted.key",
+    }
+    with open(d / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if all(p.exists() for p in paths.values()):
+            return {k: str(v) for k, v in paths.items()}
+        days = "3650"
+        for ca in ("ca", "other-ca"):
+            _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{ca}.key", "-out", f"{ca}.pem",
+                     "-days", days, "-subj", f"/CN=pyignite test {ca}", cwd=d)
+        (d / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        for who in ("server", "client"):
+            _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{who}.key", "-out", f"{who}.csr",
+                     "-subj", f"/CN={'localhost' if who == 'server' else 'pyignite client'}", cwd=d)
+            _openssl("x509", "-req", "-in", f"{who}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                     "-out", f"{who}.pem", "-days", days, "-extfile", "san.ext", cwd=d)
+        _openssl("pkcs12", "-export", "-in", "server.pem", "-inkey", "server.key", "-certfile", "ca.pem",
+                 "-name", "server", "-out", "server.p12", "-passout", f"pass:{STORE_PASSWORD}", cwd=d)
+        _openssl("rsa", "-in", "client.key", "-aes256", "-out", "client-encrypted.key",
+                 "-passout", f"pass:{KEY_PASSWORD}", cwd=d)
+        if (d / "truststore.p12").exists():
+            (d / "truststore.p12").unlink()
+        res = subprocess.run(
+            ["keytool", "-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-keystore", "truststore.p12",
+             "-storetype", "PKCS12", "-storepass", STORE_PASSWORD],
+            cwd=d, capture_output=True, text=True,
+        )
+        if res.returncode != 0:
+            raise HarnessError(f"keytool failed: {res.stderr}{res.stdout}")
+    return {k: str(v) for k, v in paths.items()}
+
+
+KEY_PASSWORD = "keypass"
+
+
+# --- readiness probe ------------------------------------------------------------------------------
+
+def _probe_handshake(port: int, use_ssl: bool, auth: bool, timeout: float = 5.0, client_cert: bool = False) -> bool:
+    """True if the client port completes a real thin client handshake (protocol 1.7.0)."""
+    body = struct.pack("<BhhhB", 1, 1, 7, 0, 2) + struct.pack("<Bi", 12, 0)
+    if auth:
+        for s in ("ignite", "ignite"):
+            body += struct.pack("<Bi", 9, len(s)) + s.encode()
+    try:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    except OSError:
+        return False
+    try:
+        if use_ssl:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            if client_cert:
+                certs = make_certificates()
+                ctx.load_cert_chain(certs["client_cert"], certs["client_key"])
+            sock = ctx.wrap_socket(sock)
+        sock.sendall(struct.pack("<i", len(body)) + body)
+        data = b""
+        while len(data) < 5:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return False
+            data += chunk
+        return data[4] == 1
+    except OSError:
+        return False
+    finally:
+        sock.close()
+
+
+# --- nodes and clusters ---------------------------------------------------------------------------
+
+class Node:
+    def __init__(self, cluster: Cluster, index: int) -> None:
+        self.cluster = cluster
+        self.index = index
+        self.name = f"{cluster.name}-{index}"
+        self.port = cluster.base_port + index
+        self.dir = cluster.dir / self.name
+        self.log_path = cluster.dir / f"{self.name}.log"
+        self.proc: Optional[subprocess.Popen] = None
+        self.pid: Optional[int] = None
+
+    def command(self, classpath: str, activate: Optional[int]) -> List[str]:
+        c = self.cluster
+        args = [
+            "java", *JVM_OPTS, "-cp", classpath, LAUNCHER_CLASS,
+            "--name", self.name, "--client-port", str(self.port),
+            "--discovery-port", str(self.port + DISCOVERY_SHIFT),
+            "--discovery-base", str(c.base_port + DISCOVERY_SHIFT), "--discovery-range", "10",
+            "--communication-port", str(self.port + COMMUNICATION_SHIFT),
+            "--work-dir", str(self.dir / "work"), "--region-mb", str(c.region_mb),
+        ]
+        if c.persistence:
+            args.append("--persistence")
+        if c.auth:
+            args.append("--auth")
+        if c.compute:
+            args.append("--compute")
+        if activate:
+            args += ["--activate", str(activate)]
+        if c.ssl:
+            certs = make_certificates()
+            args += ["--ssl-keystore", certs["server_keystore"], "--ssl-truststore", certs["truststore"],
+                     "--ssl-password", STORE_PASSWORD]
+            if c.ssl_client_auth:
+                args.append("--ssl-client-auth")
+        return args
+
+    def start(self, classpath: str, activate: Optional[int] = None) -> None:
+        if _port_busy(self.port):
+            raise HarnessError(f"port {self.port} is already in use; stop what runs there (scripts/ignite stop)")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        logf = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            self.command(classpath, activate), stdout=logf, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        self.pid = self.proc.pid
+        logf.close()
+
+    def wait_ready(self, deadline: float) -> None:
+        started = False
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise HarnessError(f"node {self.name} exited with {self.proc.returncode}; log:\n{self.tail()}")
+            if not started:
+                started = b"PYIGNITE-NODE-STARTED" in self.log_path.read_bytes()
+            if started and _probe_handshake(self.port, self.cluster.ssl, self.cluster.auth,
+                                            client_cert=self.cluster.ssl_client_auth):
+                return
+            time.sleep(0.2)
+        raise HarnessError(f"node {self.name} did not become ready in {START_TIMEOUT} s; log:\n{self.tail()}")
+
+    def tail(self, n: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self, kill: bool = False) -> None:
+        if self.pid is None:
+            return
+        _terminate(self.pid, kill)
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+        self.pid = None
+        self.proc = None
+
+    @property
+    def alive(self) -> bool:
+        return self.pid is not None and _pid_alive(self.pid)
+
+
+def _port_busy(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def _terminate(pid: int, kill: bool = False, timeout: float = 15.0) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL if kill else signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    except PermissionError:
+        os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _pid_alive(pid):
+            return
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.1)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+class Cluster:
+    """N Ignite server nodes on 127.0.0.1 with client ports ``base_port .. base_port+N-1``."""
+
+    def __init__(
+        self,
+        name: str,
+        base_port: int,
+        nodes: int = 1,
+        sql: bool = False,
+        persistence: bool = False,
+        auth: bool = False,
+        ssl: bool = False,
+        ssl_client_auth: bool = False,
+        compute: bool = False,
+        version: Optional[str] = None,
+        region_mb: int = 192,
+    ) -> None:
+        if nodes < 1 or nodes > 9:
+            raise HarnessError("a cluster has 1 to 9 nodes")
+        self.name = name
+        self.base_port = base_port + PORT_OFFSET
+        self.size = nodes
+        self.sql = sql
+        self.version = version or (SQL_VERSION if sql else IGNITE_VERSION)
+        self.persistence = persistence or auth
+        self.auth = auth
+        self.ssl = ssl or ssl_client_auth
+        self.ssl_client_auth = ssl_client_auth
+        self.compute = compute
+        self.region_mb = region_mb
+        self.dir = RUN_DIR / name
+        self.nodes: List[Node] = []
+
+    @property
+    def ports(self) -> List[int]:
+        return [n.port for n in self.nodes]
+
+    def start(self) -> Cluster:
+        classpath = ensure_build(self.version, self.sql)
+        if self.dir.exists():
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        self.nodes = [Node(self, i) for i in range(self.size)]
+        log(f"starting {self.describe()}")
+        try:
+            for node in self.nodes:
+                activate = self.size if (self.persistence and node.index == self.size - 1) else None
+                node.start(classpath, activate)
+                # Nodes join one at a time: a parallel start makes discovery slow on 2 cores.
+                node.wait_ready(time.monotonic() + START_TIMEOUT)
+        except BaseException:
+            self.stop()
+            raise
+        self.save_state()
+        return self
+
+    def add_node(self) -> Node:
+        """Start one more node that joins this cluster (for topology-change tests)."""
+        classpath = ensure_build(self.version, self.sql)
+        node = Node(self, len(self.nodes))
+        node.start(classpath)
+        self.nodes.append(node)
+        node.wait_ready(time.monotonic() + START_TIMEOUT)
+        self.save_state()
+        return node
+
+    def restart_node(self, index: int) -> Node:
+        classpath = ensure_build(self.version, self.sql)
+        node = self.nodes[index]
+        node.stop()
+        node.start(classpath)
+        node.wait_ready(time.monotonic() + START_TIMEOUT)
+        self.save_state()
+        return node
+
+    def describe(self) -> str:
+        opts = [o for o, on in (("sql", self.sql), ("persistence", self.persistence), ("auth", self.auth),
+                                ("ssl", self.ssl), ("ssl-client-auth", self.ssl_client_auth),
+                                ("compute", self.compute)) if on]
+        ports = f"{self.base_port}..{self.base_port + self.size - 1}" if self.size > 1 else str(self.base_port)
+        return f"cluster {self.name!r}: {self.size} node(s) of Ignite {self.version}, client port(s) {ports}" + (
+            f" [{', '.join(opts)}]" if opts else "")
+
+    def stop(self, remove: bool = True) -> None:
+        for node in reversed(self.nodes):
+            node.stop()
+        if remove and self.dir.exists():
+            # keep the logs of the last run, drop the work directories
+            for node in self.nodes:
+                shutil.rmtree(node.dir, ignore_errors=True)
+        self.forget_state()
+
+    # --- state for scripts/ignite -------------------------------------------------------------
+
+    def save_state(self) -> None:
+        state = load_state()
+        state[self.name] = {
+            "ports": self.ports, "pids": [n.pid for n in self.nodes], "dir": str(self.dir),
+            "version": self.version, "describe": self.describe(),
+        }
+        _write_state(state)
+
+    def forget_state(self) -> None:
+        state = load_state()
+        if state.pop(self.name, None) is not None:
+            _write_state(state)
+
+
+STATE_FILE = RUN_DIR / "state.json"
+
+
+def load_state() -> Dict[str, dict]:
+    try:
+        return json.loads(STATE_FILE.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_state(state: Dict[str, dict]) -> None:
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = STATE_FILE.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2))
+    tmp.replace(STATE_FILE)
+
+
+def stop_recorded(name: Optional[str] = None) -> List[str]:
+    """Stop clusters recorded in the state file (all, or the one named); return what was stopped."""
+    state = load_state()
+    stopped = []
+    for cname, info in list(state.items()):
+        if name is not None and cname != name:
+            continue
+        for pid in info.get("pids", []):
+            if pid and _pid_alive(pid):
+                _terminate(pid)
+        shutil.rmtree(info.get("dir", ""), ignore_errors=True)
+        stopped.append(info.get("describe", cname))
+        state.pop(cname)
+    _write_state(state)
+    return stopped

@@ -1,0 +1,253 @@
+"""Test options (from the pyignite specification) and fixtures that run real Ignite nodes.
+
+Nodes are started lazily, once per session, by the harness in ``server/harness.py``:
+
+=================  =====================  ====================================================
+fixture            client port(s)         what
+=================  =====================  ====================================================
+``node``           10900                  Ignite 2.18.0, ignite-core (key-value, protocol)
+``sql_node``       10910                  a node with SQL (ignite-indexing)
+``cluster3``       10920..10922 (+10923)  three nodes, SQL, thin client compute
+``ssl_node``       10930                  TLS on the client connector
+``ssl_auth_node``  10935                  TLS, client certificate required
+``auth_node``      10940                  authentication (persistence, user ignite/ignite)
+``examples``       10800..10802           three nodes with SQL for the examples, which connect to
+                                          127.0.0.1:10800 as the specification's examples do
+=================  =====================  ====================================================
+
+``PYIGNITE_PORT_OFFSET`` shifts all ports. With ``--ignite-host``/``--ignite-port`` the tests use those
+external nodes instead (every combination of the given hosts and ports), for ``node`` and ``sql_node``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import ssl
+import sys
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "server"))
+
+import harness  # noqa: E402
+
+from pyignite import Client  # noqa: E402
+
+from .util import unique_name  # noqa: E402
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("pyignite")
+    group.addoption("--ignite-host", action="append", default=[], help="external node host (repeatable)")
+    group.addoption("--ignite-port", action="append", default=[], type=int, help="external node port (repeatable)")
+    group.addoption("--use-ssl", action="store_true", default=False, help="use TLS to the external nodes")
+    group.addoption("--ssl-keyfile", default=None, help="client private key file")
+    group.addoption("--ssl-certfile", default=None, help="client certificate file")
+    group.addoption("--ssl-ca-certfile", default=None, help="trusted CA certificate(s)")
+    group.addoption("--ssl-cert-reqs", default=None, choices=["NONE", "OPTIONAL", "REQUIRED"],
+                    help="how the server certificate is treated (default NONE)")
+    group.addoption("--ssl-ciphers", default=None, help="cipher list")
+    group.addoption("--ssl-version", default=None, choices=["TLSV1_1", "TLSV1_2", "TLSV1_3"],
+                    help="pin a TLS version (default: TLS 1.2 or newer)")
+    group.addoption("--timeout", dest="ignite_timeout", default=None, type=float,
+                    help="seconds for each socket operation, including connect")
+    group.addoption("--username", default=None, help="user name for an authenticating cluster")
+    group.addoption("--password", default=None, help="password for an authenticating cluster")
+    group.addoption("--examples", action="store_true", default=False, help="also run the examples")
+
+
+#: No test may run longer than this (seconds); a hang fails the test instead of the whole run.
+TEST_TIME_LIMIT = 300
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"test exceeded {TEST_TIME_LIMIT} s")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(TEST_TIME_LIMIT)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    if config.getoption("--examples"):
+        return
+    skip = pytest.mark.skip(reason="examples run only with --examples")
+    for item in items:
+        if "examples" in item.keywords:
+            item.add_marker(skip)
+
+
+def _external(config: pytest.Config) -> List[Tuple[str, int]]:
+    hosts = config.getoption("--ignite-host")
+    ports = config.getoption("--ignite-port")
+    if not hosts and not ports:
+        return []
+    return list(itertools.product(hosts or ["127.0.0.1"], ports or [10800]))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "node_address" in metafunc.fixturenames:
+        ext = _external(metafunc.config)
+        if ext:
+            metafunc.parametrize("node_address", ext, ids=[f"{h}:{p}" for h, p in ext], scope="session")
+
+
+# --- clusters -------------------------------------------------------------------------------------
+
+class _Clusters:
+    def __init__(self) -> None:
+        self.started: Dict[str, harness.Cluster] = {}
+
+    def get(self, name: str, **kwargs: Any) -> harness.Cluster:
+        cluster = self.started.get(name)
+        if cluster is None:
+            cluster = harness.Cluster(name, **kwargs)
+            cluster.start()
+            self.started[name] = cluster
+        return cluster
+
+    def stop_all(self) -> None:
+        for cluster in self.started.values():
+            cluster.stop()
+        self.started.clear()
+
+
+@pytest.fixture(scope="session")
+def clusters() -> Iterator[_Clusters]:
+    c = _Clusters()
+    try:
+        yield c
+    finally:
+        c.stop_all()
+
+
+@pytest.fixture(scope="session")
+def node_address(clusters: _Clusters) -> Tuple[str, int]:
+    """(host, port) of the default node (parametrized over external nodes when given)."""
+    cluster = clusters.get("main", base_port=10900)
+    return ("127.0.0.1", cluster.ports[0])
+
+
+@pytest.fixture(scope="session")
+def node(node_address: Tuple[str, int]) -> Tuple[str, int]:
+    return node_address
+
+
+@pytest.fixture(scope="session")
+def sql_node(request: pytest.FixtureRequest, clusters: _Clusters) -> Tuple[str, int]:
+    ext = _external(request.config)
+    if ext:
+        return ext[0]
+    cluster = clusters.get("sql", base_port=10910, sql=True)
+    return ("127.0.0.1", cluster.ports[0])
+
+
+@pytest.fixture(scope="session")
+def cluster3(clusters: _Clusters) -> harness.Cluster:
+    return clusters.get("cluster3", base_port=10920, nodes=3, sql=True, compute=True)
+
+
+@pytest.fixture(scope="session")
+def certs() -> Dict[str, str]:
+    return harness.make_certificates()
+
+
+@pytest.fixture(scope="session")
+def ssl_node(clusters: _Clusters, certs: Dict[str, str]) -> Tuple[str, int]:
+    cluster = clusters.get("ssl", base_port=10930, ssl=True)
+    return ("127.0.0.1", cluster.ports[0])
+
+
+@pytest.fixture(scope="session")
+def ssl_auth_node(clusters: _Clusters, certs: Dict[str, str]) -> Tuple[str, int]:
+    cluster = clusters.get("sslauth", base_port=10935, ssl_client_auth=True)
+    return ("127.0.0.1", cluster.ports[0])
+
+
+@pytest.fixture(scope="session")
+def auth_node(clusters: _Clusters) -> Tuple[str, int]:
+    cluster = clusters.get("auth", base_port=10940, auth=True)
+    return ("127.0.0.1", cluster.ports[0])
+
+
+# --- clients --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def client_kwargs(request: pytest.FixtureRequest) -> Dict[str, Any]:
+    """Client arguments from the command line options (TLS, timeout, credentials)."""
+    cfg = request.config
+    kwargs: Dict[str, Any] = {}
+    if cfg.getoption("ignite_timeout") is not None:
+        kwargs["timeout"] = cfg.getoption("ignite_timeout")
+    if cfg.getoption("--username") is not None:
+        kwargs["username"] = cfg.getoption("--username")
+        kwargs["password"] = cfg.getoption("--password")
+    if cfg.getoption("--use-ssl"):
+        kwargs["use_ssl"] = True
+        for opt in ("ssl_keyfile", "ssl_certfile", "ssl_ca_certfile", "ssl_ciphers", "ssl_version"):
+            value = cfg.getoption(opt)
+            if value is not None:
+                kwargs[opt] = value
+        reqs = cfg.getoption("ssl_cert_reqs")
+        if reqs is not None:
+            kwargs["ssl_cert_reqs"] = getattr(ssl, f"CERT_{reqs}")
+    elif "username" in kwargs:
+        kwargs["use_ssl"] = False
+    return kwargs
+
+
+@pytest.fixture
+def client(node: Tuple[str, int], client_kwargs: Dict[str, Any]) -> Iterator[Client]:
+    c = Client(**client_kwargs)
+    c.connect(*node)
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+@pytest.fixture
+def sql_client(sql_node: Tuple[str, int], client_kwargs: Dict[str, Any]) -> Iterator[Client]:
+    c = Client(**client_kwargs)
+    c.connect(*sql_node)
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+@pytest.fixture
+def cache(client: Client) -> Iterator[Any]:
+    """A fresh cache on the default node, destroyed after the test."""
+    c = client.create_cache(unique_name("cache"))
+    try:
+        yield c
+    finally:
+        try:
+            c.destroy()
+        except Exception:
+            pass
+
+
+def pytest_report_header(config: pytest.Config) -> Optional[str]:
+    ext = _external(config)
+    if ext:
+        return f"pyignite: external nodes {ext}"
+    return (f"pyignite: nodes started by server/harness.py (Ignite {harness.IGNITE_VERSION}; "
+            f"SQL nodes {harness.SQL_VERSION}; port offset {harness.PORT_OFFSET})")
