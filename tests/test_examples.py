@@ -27,15 +27,23 @@ pytestmark = pytest.mark.examples
 
 
 @pytest.fixture(scope="module")
-def examples_node(clusters) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def examples_node() -> Iterator[None]:
+    """One SQL node on 127.0.0.1:10800 (whatever PYIGNITE_PORT_OFFSET says: the examples use 10800).
+
+    Test sessions running side by side take turns through a lock file.
+    """
+    import fcntl
+
     import harness
 
-    cluster = harness.Cluster("examples", base_port=10800 - harness.PORT_OFFSET, sql=True)
-    cluster.start()
-    try:
-        yield
-    finally:
-        cluster.stop()
+    with open("/tmp/pyignite-examples-10800.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        cluster = harness.Cluster("examples", base_port=10800 - harness.PORT_OFFSET, sql=True)
+        cluster.start()
+        try:
+            yield
+        finally:
+            cluster.stop()
 
 
 def check_output(name: str, output: str) -> None:

@@ -82,6 +82,11 @@ class CodecContext:
         """Return the registered description of a binary type, or raise :class:`MissingBinaryType`."""
         raise MissingBinaryType(type_id)
 
+    def fetch_type_request(self, missing: MissingBinaryType) -> Any:
+        """A request (``pyignite.protocol.request.Request``) whose parsing records the missing type
+        in this context, so decoding can be retried."""
+        raise ParseError(f"unknown binary type {missing.type_id} and no way to fetch it")
+
 
 NO_CONTEXT = CodecContext()
 
