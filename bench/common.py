@@ -1,0 +1,123 @@
+"""Shared benchmark plumbing: the peer client, nodes, timing and the result table.
+
+Every benchmark measures this package against a peer *in the same run* and reports ratios, never
+absolute thresholds. The peer is the official pyignite 0.6.1 from PyPI, installed into its own
+virtualenv (``bench/.venv-official``) so the two packages never mix: a benchmark writes its peer half
+as a small script and runs it with :func:`run_official`, which returns the JSON the script prints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+OFFICIAL_VENV = Path(os.environ.get("PYIGNITE_OFFICIAL_VENV", BENCH_DIR / ".venv-official"))
+OFFICIAL_VERSION = "0.6.1"
+
+sys.path.insert(0, str(ROOT / "server"))
+sys.path.insert(0, str(ROOT))
+
+
+def official_python() -> str:
+    """Path to a python that has the official pyignite 0.6.1 (and not this package)."""
+    py = OFFICIAL_VENV / "bin" / "python"
+    marker = OFFICIAL_VENV / f".pyignite-{OFFICIAL_VERSION}"
+    if not marker.exists():
+        print(f"[bench] installing the official pyignite {OFFICIAL_VERSION} into {OFFICIAL_VENV}", file=sys.stderr)
+        venv.create(OFFICIAL_VENV, with_pip=True, clear=True)
+        subprocess.run(
+            [str(py), "-m", "pip", "install", "-q", f"pyignite=={OFFICIAL_VERSION}"], check=True,
+        )
+        marker.touch()
+    return str(py)
+
+
+def run_official(script: str, *args: str, timeout: float = 600) -> Any:
+    """Run ``script`` (Python source) with the official client's interpreter; return its JSON output.
+
+    The script gets ``args`` in ``sys.argv[1:]`` and must print one JSON document as its last line.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    res = subprocess.run(
+        [official_python(), "-c", script, *args], capture_output=True, text=True, timeout=timeout,
+        cwd=str(BENCH_DIR), env=env,
+    )
+    if res.returncode != 0:
+        raise RuntimeError(f"official client script failed:\n{res.stdout[-2000:]}\n{res.stderr[-4000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def ignite_cluster(name: str, base_port: int, nodes: int = 1, sql: bool = False) -> Iterator[List[int]]:
+    """Start a harness cluster for a benchmark; yield its client ports; stop it afterwards."""
+    import harness
+
+    cluster = harness.Cluster(name, base_port=base_port, nodes=nodes, sql=sql)
+    cluster.start()
+    try:
+        yield cluster.ports
+    finally:
+        cluster.stop()
+
+
+def best_rate(fn: Callable[[], int], repeat: int = 5, min_time: float = 0.2) -> float:
+    """Operations per second of ``fn`` (which returns how many operations it did): best of ``repeat``."""
+    rates = []
+    for _ in range(repeat):
+        done = 0
+        start = time.perf_counter()
+        while True:
+            done += fn()
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_time:
+                break
+        rates.append(done / elapsed)
+    return max(rates)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+Row = Tuple[str, Optional[float], Optional[float], Optional[float]]
+
+
+def print_table(title: str, rows: List[Row], unit: str = "ops/s", file: Any = None) -> str:
+    """Print rows of (operation, ours, theirs, floor) with the ratio ours/theirs; return the text."""
+    lines = [f"## {title}", "",
+             f"| operation | pyignite ({unit}) | official 0.6.1 ({unit}) | ratio | raw-socket floor ({unit}) |",
+             "|---|---:|---:|---:|---:|"]
+    for op, ours, theirs, floor in rows:
+        ratio = f"{ours / theirs:.2f}x" if ours and theirs else "-"
+        lines.append(
+            f"| {op} | {_fmt(ours)} | {_fmt(theirs)} | {ratio} | {_fmt(floor)} |"
+        )
+    text = "\n".join(lines) + "\n"
+    print(text, file=file or sys.stdout, flush=True)
+    return text
+
+
+def _fmt(v: Optional[float]) -> str:
+    if v is None:
+        return "-"
+    if v >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.2f}"
+
+
+def save_results(name: str, payload: Dict[str, Any]) -> None:
+    """Keep the latest results of a benchmark in ``bench/results/<name>.json`` for the docs."""
+    out = BENCH_DIR / "results"
+    out.mkdir(exist_ok=True)
+    payload = dict(payload, date=time.strftime("%Y-%m-%d"), machine=f"{os.cpu_count()} cores")
+    (out / f"{name}.json").write_text(json.dumps(payload, indent=2))
