@@ -10,9 +10,19 @@
     cache.put('my key', 42)
 """
 
+from pyignite.aio_cache import AioCache  # asyncio facade (issue 8)
+from pyignite.aio_client import AioClient  # asyncio facade (issue 8)
+from pyignite.binary import GenericObjectMeta  # Complex objects (issue 6)
 from pyignite.cache import Cache
 from pyignite.client import Client
+from pyignite.cluster import Cluster, ClusterState  # cluster API (issue 9)
+from pyignite.monitoring import ConnectionEventListener, QueryEventListener  # monitoring (issue 9)
+from pyignite.transaction import Transaction, TransactionConcurrency, TransactionIsolation  # issue 9
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["Cache", "Client", "__version__"]
+__all__ = [
+    "AioCache", "AioClient", "Cache", "Client", "Cluster", "ClusterState", "ConnectionEventListener",
+    "GenericObjectMeta", "QueryEventListener", "Transaction", "TransactionConcurrency",
+    "TransactionIsolation", "__version__",
+]

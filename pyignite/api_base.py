@@ -18,15 +18,19 @@ plan, and must never touch sockets.
 
 from __future__ import annotations
 
+import copy  # with_expire_policy (issue 9)
+from collections import deque  # abandoned query cursors (issue 5)
 from typing import Any, Generator, Iterable, Iterator, Optional, Tuple, Union
 
+from pyignite.connection.roundrobin import Node, check_node
 from pyignite.datatypes.base import CodecContext
 from pyignite.datatypes.prop_codes import PROP_NAME
-from pyignite.exceptions import ParameterError
-from pyignite.protocol import cache_ops
+from pyignite.exceptions import ParameterError, SQLError  # SQLError: select_row (issue 5)
+from pyignite.protocol import cache_ops, query_ops  # query_ops: SQL and scan queries (issue 5)
 from pyignite.protocol.cache_ops import CacheRef
 from pyignite.protocol.handshake import PROTOCOL_VERSIONS, Version
 from pyignite.protocol.request import Request
+from pyignite.transaction import TransactionConcurrency, TransactionIsolation  # issue 9
 
 __all__ = ["BaseCache", "BaseClient", "Plan", "cache_name_of", "nodes_from_args"]
 
@@ -35,21 +39,6 @@ Plan = Generator[Request, Any, Any]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 10800
-
-Node = Tuple[str, int]
-
-
-def check_node(node: Any) -> Node:
-    try:
-        host, port = node
-    except (TypeError, ValueError):
-        raise ParameterError(f"a node must be a (host, port) pair, not {node!r}") from None
-    if not isinstance(host, str) or not host:
-        raise ParameterError(f"node host must be a non-empty str, not {host!r}")
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise ParameterError(f"node port must be an int in 1..65535, not {port!r}")
-    return host, port
-
 
 def nodes_from_args(args: Tuple[Any, ...], kwargs: dict) -> Iterator[Node]:
     """The nodes of ``connect(*args, **kwargs)``: none (localhost:10800), host and port, or an iterable."""
@@ -99,9 +88,16 @@ class ClientSettings:
         protocol_version: Optional[Version] = None,
         **kwargs: Any,
     ) -> None:
-        from pyignite.connection.ssl_context import SSL_PARAMS, make_ssl_context
+        from pyignite.connection.ssl_context import SSL_PARAMS, tls_settings
 
         ssl_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in SSL_PARAMS}
+        # monitoring (issue 9): event listeners and the pyignite logger
+        from pyignite.monitoring import EventDispatcher
+
+        try:
+            self.events = EventDispatcher(kwargs.pop("event_listeners", None))
+        except TypeError as exc:
+            raise ParameterError(str(exc)) from None
         if kwargs:
             raise ParameterError(f"unexpected Client arguments: {sorted(kwargs)}")
         if timeout is not None and (
@@ -118,16 +114,19 @@ class ClientSettings:
                 )
         if (username is None) != (password is None):
             raise ParameterError("username and password must be given together")
-        if use_ssl is None:
-            use_ssl = username is not None
+        for name, cred in (("username", username), ("password", password)):
+            if cred is not None and not isinstance(cred, str):
+                raise ParameterError(f"{name} must be a str, not {type(cred).__name__}")
+        # TLS: on when asked, or by default when credentials or ssl_* arguments are given
+        use_ssl, ssl_context = tls_settings(use_ssl, username is not None, ssl_kwargs)
         self.compact_footer = compact_footer
         self.timeout = timeout
-        self.use_ssl = bool(use_ssl)
+        self.use_ssl = use_ssl
         self.username = username
         self.password = password
         self.protocol_version = protocol_version
         self.ssl_kwargs = ssl_kwargs
-        self.ssl_context = make_ssl_context(**ssl_kwargs) if self.use_ssl else None
+        self.ssl_context = ssl_context
 
 
 class BaseClient:
@@ -145,6 +144,49 @@ class BaseClient:
 
     def _drive(self, plan: Plan) -> Any:  # pragma: no cover - provided by the facade
         raise NotImplementedError
+
+    # --- construction and state shared by the facades (issue 8) ---------------------------------
+
+    #: the live connection of the facade's transport (``Connection`` or ``AioConnection``), or None
+    _conn: Any = None
+
+    def _init_common(self, compact_footer: Optional[bool], args: Tuple[Any, ...], kwargs: dict) -> None:
+        """The constructor part of :class:`Client` and :class:`AioClient` (same arguments)."""
+        from pyignite.binary import BinaryRegistry  # binary type registry (issue 6)
+
+        self._settings = ClientSettings(compact_footer, *args, **kwargs)
+        self._ctx = BinaryRegistry(compact_footer)
+        self._nodes: Any = None  # a NodeSequence once connect() was called
+        self._conn = None
+
+    #: the facade's transport class (``Connection`` or ``AioConnection``)
+    _connection_class: Any = None
+
+    def _make_connection(self, host: str, port: int) -> Any:
+        """A new, unconnected transport to ``host:port`` with the client's settings."""
+        s = self._settings
+        return self._connection_class(
+            host, port, timeout=s.timeout, ssl_context=s.ssl_context, username=s.username,
+            password=s.password, protocol_version=s.protocol_version, events=s.events,
+        )
+
+    @property
+    def connection(self) -> Any:
+        """The live connection, or ``None``."""
+        return self._conn
+
+    @property
+    def protocol_version(self) -> Optional[Version]:
+        """The protocol version negotiated with the current node."""
+        conn = self._conn
+        return conn.protocol_version if conn is not None else None
+
+    def __str__(self) -> str:
+        conn = self._conn
+        return f"{conn.host}:{conn.port}" if conn is not None else "<not connected>"
+
+    def __repr__(self) -> str:
+        return f"<pyignite.{type(self).__name__} {self}>"
 
     # --- settings ------------------------------------------------------------------------------
 
@@ -182,14 +224,24 @@ class BaseClient:
             make = cache_ops.create_with_name if create else cache_ops.get_or_create_with_name
             return make(settings)
         if isinstance(settings, dict):
-            from pyignite.datatypes.cache_properties import create_with_configuration
-
-            return create_with_configuration(settings, create)
+            # issue 4: the configuration message depends on the protocol version
+            return cache_ops.create_with_configuration(settings, create, self._request_version(), self._ctx)
         raise ParameterError(f"cache settings must be a name (str) or a dict of properties, not {settings!r}")
 
+    def _request_version(self) -> Version:
+        """The protocol version to build version-dependent requests for: the current (or last)
+        connection's, or the newest this client speaks before any connection was made."""
+        return getattr(self, "protocol_version", None) or PROTOCOL_VERSIONS[0]
+
     def _cache_plan(self, settings: Union[str, dict], create: bool) -> Plan:
-        yield self._cache_request(settings, create)
-        return self._cache_class(self, settings)
+        # the request is built (and the settings validated) when the plan is made, before any I/O
+        req = self._cache_request(settings, create)
+
+        def plan() -> Plan:
+            yield req
+            return self._cache_class(self, settings)
+
+        return plan()
 
     def get_cache_names(self) -> Any:
         """Names of the caches in the cluster (a list of str)."""
@@ -207,8 +259,279 @@ class BaseClient:
         return self._drive(self._cache_plan(settings, False))
 
     def get_cache(self, settings: Union[str, dict]) -> Any:
-        """A cache object for an existing cache, without any I/O (errors surface on first use)."""
+        """A cache object for an existing cache, without any I/O (errors surface on first use).
+
+        :param settings: the cache name, or a dict holding only ``PROP_NAME``; other properties
+            raise :class:`~pyignite.exceptions.ParameterError` (they would be silently ignored).
+        """
+        if isinstance(settings, dict) and set(settings) - {PROP_NAME}:
+            raise ParameterError(
+                "get_cache() takes a cache name or {PROP_NAME: name} only; apply other properties with "
+                "create_cache() or get_or_create_cache()"
+            )
         return self._cache_class(self, settings)
+
+    # --- transactions and the cluster API (issue 9) ----------------------------------------------
+
+    #: the facade's transaction class (:class:`pyignite.transaction.Transaction` or ``AioTransaction``)
+    _transaction_class: Any = None
+
+    def tx_start(
+        self,
+        concurrency: Any = TransactionConcurrency.PESSIMISTIC,
+        isolation: Any = TransactionIsolation.REPEATABLE_READ,
+        timeout: Any = 0,
+        label: Optional[str] = None,
+    ) -> Any:
+        """Start a transaction (protocol >= 1.5.0) bound to the calling thread (``Client``) or asyncio
+        task (``AioClient``): the key-value operations issued there run inside it until it ends.
+
+        :param concurrency: :class:`~pyignite.transaction.TransactionConcurrency` (default
+            ``PESSIMISTIC``);
+        :param isolation: :class:`~pyignite.transaction.TransactionIsolation` (default
+            ``REPEATABLE_READ``);
+        :param timeout: milliseconds (``int``) or a ``timedelta``; 0 (default) for no timeout;
+        :param label: (optional) a label that names the transaction in the server's views and logs.
+        :return: with ``Client``, a started :class:`~pyignite.transaction.Transaction`; with
+            ``AioClient``, an :class:`~pyignite.transaction.AioTransaction` to use with
+            ``async with`` (or to ``await``). Leaving the ``with`` block without ``commit()`` rolls
+            the transaction back.
+        :raises NotSupportedError: the server speaks a protocol older than 1.5.0;
+        :raises TransactionError: a transaction is already open in this thread/task, or the server's
+            limit of open transactions per connection is reached (status 1020);
+        :raises ParameterError: an argument is invalid.
+
+        The caches used must be ``TRANSACTIONAL`` (``PROP_CACHE_ATOMICITY_MODE: 0``).
+        """
+        return self._transaction_class(self, concurrency, isolation, timeout, label)
+
+    def get_cluster(self) -> Any:
+        """The :class:`~pyignite.cluster.Cluster` API of this client (state, WAL, nodes); no I/O."""
+        from pyignite.cluster import Cluster
+
+        return Cluster(self)
+
+    # --- binary types (issue 6) ------------------------------------------------------------------
+
+    def get_binary_type(self, binary_type: Union[str, int]) -> Any:
+        """The cluster's description of a binary type (``OP_GET_BINARY_TYPE``).
+
+        :param binary_type: type name or type id;
+        :return: a dict: ``type_exists`` (when False, the only key), ``type_id``, ``type_name``,
+            ``affinity_key_field`` (str or None), ``is_enum``, ``schemas`` (a list of
+            ``OrderedDict`` field name -> type hint class, one per schema) and, for an enum,
+            ``enums`` (``OrderedDict`` value name -> ordinal).
+
+        Raises :class:`~pyignite.exceptions.ParameterError` for a bad type name or id.
+        """
+        from pyignite.binary import meta_to_dict, type_id_arg
+        from pyignite.protocol import binary_ops
+
+        return self._execute(binary_ops.get_binary_type(type_id_arg(binary_type), lambda meta, ctx: meta_to_dict(meta)))
+
+    def put_binary_type(
+        self, type_name: str, affinity_key_field: Optional[str] = None, is_enum: bool = False,
+        schema: Optional[dict] = None,
+    ) -> Any:
+        """Register a binary type in the cluster (``OP_PUT_BINARY_TYPE``); the client's registry of
+        classes is not changed (see :meth:`register_binary_type`).
+
+        :param type_name: the type name;
+        :param affinity_key_field: (optional) name of the affinity key field;
+        :param is_enum: (optional) register an enum (True) or a Complex object type (False, default);
+        :param schema: for a Complex object type, a dict field name -> type hint class (no fields
+            is fine); for an enum, a dict value name -> ordinal (int);
+        :return: ``{'type_id': ..., 'schema_id': ...}`` (``schema_id`` is None for an enum).
+
+        Raises :class:`~pyignite.exceptions.ParameterError` for bad arguments and
+        :class:`~pyignite.exceptions.BinaryTypeError` when the cluster refuses the change (a field
+        whose type differs from the registered one, another affinity key field, enum vs. object).
+        """
+        from pyignite.binary import meta_for_schema
+        from pyignite.protocol import binary_ops
+
+        meta = meta_for_schema(type_name, affinity_key_field, is_enum, schema)
+        sid = None if is_enum else (meta.schemas[0][0] if meta.fields else 0)
+        result = {"type_id": meta.type_id, "schema_id": sid}
+        return self._execute(binary_ops.put_binary_type(meta, lambda ctx: result))
+
+    def register_binary_type(self, data_class: Any, affinity_key_field: Optional[str] = None) -> Any:
+        """Register a :class:`~pyignite.GenericObjectMeta` class in the cluster and use it from now
+        on for objects of its type and schema (replacing a generated or earlier class).
+
+        Registration also happens implicitly when the first object of a class is sent; register
+        explicitly to read existing objects into your class, or to set the affinity key field.
+
+        Raises :class:`~pyignite.exceptions.ParameterError` when ``data_class`` is not such a class
+        and :class:`~pyignite.exceptions.BinaryTypeError` when the cluster refuses the type.
+        """
+        from pyignite.binary import BinaryRegistry
+
+        if affinity_key_field is not None and (
+            not isinstance(affinity_key_field, str) or affinity_key_field not in getattr(data_class, "_names", ())
+        ):
+            raise ParameterError(f"affinity_key_field {affinity_key_field!r} is not a field of {data_class!r}")
+        registry = self._ctx
+        if not isinstance(registry, BinaryRegistry):  # pragma: no cover - every facade has one
+            raise ParameterError("this client has no binary type registry")
+        return self._execute(registry.registration_request(data_class, affinity_key_field))
+
+    def query_binary_type(
+        self, binary_type: Union[str, int], schema: Union[int, dict, None] = None, sync: bool = True
+    ) -> Any:
+        """Look up the classes of a binary type in the client's registry.
+
+        :param binary_type: type name or type id;
+        :param schema: (optional) a schema id, or a schema (dict of field names, or a list of names);
+        :param sync: (optional, default True) first ask the cluster for the type's metadata and
+            generate classes for schemas that have none (with a ``schema`` given, only when the
+            registry has no class for it); with False, only the local registry is consulted;
+        :return: with ``schema``, the class or None; without, a dict ``{schema id: class}``
+            (empty when the type is unknown).
+        """
+        from pyignite.binary import BinaryRegistry, schema_id_arg, type_id_arg
+        from pyignite.protocol import binary_ops
+
+        type_id = type_id_arg(binary_type)
+        sid = schema_id_arg(schema)
+        registry = self._ctx
+        if not isinstance(registry, BinaryRegistry):  # pragma: no cover - every facade has one
+            raise ParameterError("this client has no binary type registry")
+
+        def plan() -> Plan:
+            if sync and (sid is None or registry.lookup(type_id, sid) is None):
+                yield binary_ops.get_binary_type(type_id, lambda meta, ctx: meta and registry.record(meta))
+            return registry.lookup(type_id, sid)
+
+        return self._drive(plan())
+
+    # --- SQL and query cursors (issue 5) ---------------------------------------------------------
+
+    #: the facade's cursor class (:class:`pyignite.cursors.Cursor` or ``AioCursor``)
+    _cursor_class: Any = None
+    #: ``(connection, cursor id)`` of cursors dropped unfinished, released before the next request
+    #: (a deque once the first one is queued)
+    _abandoned: Any = ()
+
+    def sql(
+        self,
+        query_str: str,
+        page_size: int = query_ops.DEFAULT_PAGE_SIZE,
+        query_args: Optional[Iterable] = None,
+        schema: Optional[str] = None,
+        statement_type: int = query_ops.StatementType.ALL,
+        distributed_joins: bool = False,
+        local: bool = False,
+        replicated_only: bool = False,
+        enforce_join_order: bool = False,
+        collocated: bool = False,
+        lazy: bool = False,
+        include_field_names: bool = False,
+        max_rows: int = -1,
+        timeout: int = 0,
+        cache: Any = None,
+    ) -> Any:
+        """Run an SQL statement (SELECT, DML or DDL) and return a cursor over its result.
+
+        The statement is sent at once (``client.sql('CREATE TABLE ...')`` runs it without
+        iterating); the cursor then fetches the rest of the result page by page as it is read.
+
+        :param query_str: SQL statement, with ``?`` for each argument;
+        :param page_size: (optional) rows per round trip. Default 1024 -- the specification's
+            default of 1 costs one round trip per row;
+        :param query_args: (optional) list of argument values or ``(value, type hint)`` tuples;
+        :param schema: (optional) SQL schema. Default ``'PUBLIC'``, or the schema of ``cache``
+            when it is given;
+        :param statement_type: (optional) :class:`~pyignite.cursors.StatementType`: ``ALL`` (0,
+            default), ``SELECT`` (1) or ``UPDATE`` (2); the server refuses a statement of another kind;
+        :param distributed_joins: (optional) allow joins of non-collocated data (default False);
+        :param local: (optional) run on the connected node's data only (default False);
+        :param replicated_only: (optional) the query touches only replicated tables (default False);
+        :param enforce_join_order: (optional) join tables in the order written (default False);
+        :param collocated: (optional) the data of each GROUP BY group is on one node (default False);
+        :param lazy: (optional) produce the result on demand on the server, which keeps the server's
+            memory small for big results (default False);
+        :param include_field_names: (optional) the first row is the list of column names;
+        :param max_rows: (optional) stop after this many rows (-1 or 0: all rows). The server does
+            not apply it, so the cursor does, asking for no more rows than that;
+        :param timeout: (optional) query timeout in ms; 0 (default) sets none (a default query
+            timeout configured on the cluster, if any, still applies);
+        :param cache: (optional) run in the context of a cache: a cache object, name or id;
+            its SQL schema is used unless ``schema`` is given.
+        :return: a cursor (:class:`~pyignite.cursors.Cursor`) yielding rows as lists; an
+            iterator and a context manager. DML yields one row with the count of rows changed.
+        :raises SQLError: the server refused or failed the statement (with the server's message);
+        :raises CacheError: ``cache`` does not exist;
+        :raises ParameterError: an argument is invalid (nothing is sent);
+        :raises TypeError: or ValueError: a query argument does not fit an Ignite type.
+        """
+        cache_id = query_cache_id(cache)
+        if schema is None and cache_id == 0:
+            schema = "PUBLIC"
+        req, core = query_ops.sql_fields(
+            query_str, page_size, query_args, schema, statement_type, distributed_joins, local,
+            replicated_only, enforce_join_order, collocated, lazy, include_field_names, max_rows, timeout,
+            cache_id, ctx=self._ctx,
+        )
+        return self._drive(cursor_plan(self, req, core))
+
+    def _cursor_connection(self) -> Any:
+        """The connection a new cursor lives on (the facade's live connection)."""
+        return getattr(self, "_conn", None)
+
+    def _abandon_cursor(self, conn: Any, cursor_id: int) -> None:
+        """Queue the release of a dropped cursor; no I/O (called from finalizers, in any thread)."""
+        queue = self.__dict__.get("_abandoned")
+        if queue is None:
+            queue = self.__dict__.setdefault("_abandoned", deque())
+        queue.append((conn, cursor_id))
+
+    def _take_abandoned(self, conn: Any) -> list:
+        """``RESOURCE_CLOSE`` requests for the cursors abandoned on ``conn``.
+
+        Those of other live connections stay queued; those of closed connections are forgotten
+        (the server released them with the connection).
+        """
+        queue = self._abandoned
+        out = []
+        keep = []
+        while queue:
+            try:
+                owner, cursor_id = queue.popleft()
+            except IndexError:  # emptied by another thread
+                break
+            if owner is conn:
+                out.append(query_ops.resource_close(cursor_id, "abandoned cursor"))
+            elif owner is not None and getattr(owner, "alive", False):
+                keep.append((owner, cursor_id))
+        if keep:
+            queue.extend(keep)
+        return out
+
+
+# --- query helpers (issue 5) ----------------------------------------------------------------------
+
+def query_cache_id(cache: Any) -> int:
+    """The cache id for ``Client.sql(cache=...)``: 0 for none, else of a cache object, name or id."""
+    if cache is None:
+        return 0
+    if isinstance(cache, BaseCache):
+        return cache.cache_id
+    if isinstance(cache, str):
+        return cache_ops.cache_id(cache_name_of(cache))
+    if isinstance(cache, int) and not isinstance(cache, bool):
+        return query_ops.check_int("cache id", cache, -0x80000000, 0x7FFFFFFF)
+    raise ParameterError(f"cache must be a cache object, a cache name or a cache id, not {cache!r}")
+
+
+def cursor_plan(client: BaseClient, req: Request, core: query_ops.CursorCore) -> Plan:
+    """Send the request that opens a cursor, then hand the facade's cursor over it."""
+    yield req
+    return client._cursor_class(client, core)
+
+
+#: system view query that finds the SQL value type of a cache (for ``select_row``)
+_VALUE_TYPES_QUERY = "SELECT VALUE_TYPE_NAME FROM SYS.TABLES WHERE CACHE_NAME = ? ORDER BY TABLE_NAME"
 
 
 def _keys_list(method: str, keys: Any) -> list:
@@ -246,6 +569,130 @@ class BaseCache:
         """The client this cache is accessed through."""
         return self._client
 
+    # --- expiry policy per operation (issue 9) ---------------------------------------------------
+
+    def with_expire_policy(
+        self, expiry_policy: Any = None, create: Any = None, update: Any = None, access: Any = None,
+    ) -> Any:
+        """A cache object of the same class whose operations carry an expiry policy (protocol >= 1.6.0).
+
+        Entries created, updated or read through it expire after the given durations; the cache's
+        own policy (``PROP_EXPIRY_POLICY``) and this object are not changed. No I/O.
+
+        :param expiry_policy: an :class:`~pyignite.datatypes.expiry_policy.ExpiryPolicy`; or, instead,
+        :param create: lifetime after creation,
+        :param update: lifetime after an update,
+        :param access: lifetime after a read -- each milliseconds (``int``), a ``timedelta``,
+            ``ExpiryPolicy.ETERNAL`` (-1) or ``None`` (leave the entry's expiry unchanged).
+        :raises ParameterError: no policy, or both a policy and durations, or a bad duration;
+        :raises NotSupportedError: the connected server speaks a protocol older than 1.6.0.
+        """
+        from pyignite.datatypes.expiry_policy import ExpiryPolicy
+        from pyignite.exceptions import NotSupportedError
+
+        if expiry_policy is not None:
+            if not isinstance(expiry_policy, ExpiryPolicy):
+                raise ParameterError(f"expiry_policy must be an ExpiryPolicy, not {expiry_policy!r}")
+            if (create, update, access) != (None, None, None):
+                raise ParameterError("give either expiry_policy or create/update/access durations, not both")
+            policy = expiry_policy
+        else:
+            if (create, update, access) == (None, None, None):
+                raise ParameterError("with_expire_policy() needs an ExpiryPolicy or at least one duration")
+            try:
+                policy = ExpiryPolicy(create, update, access)
+            except (TypeError, ValueError) as exc:
+                raise ParameterError(str(exc)) from None
+        version = getattr(self._client, "protocol_version", None)
+        if version is not None and tuple(version) < (1, 6, 0):
+            raise NotSupportedError(
+                f"expiry policies per operation need protocol 1.6.0 or newer; the server speaks "
+                f"{'.'.join(map(str, version))}"
+            )
+        clone = copy.copy(self)
+        clone._ref = CacheRef(self._name, policy.millis())
+        return clone
+
+    # --- queries (issue 5) -----------------------------------------------------------------------
+
+    def scan(self, page_size: int = query_ops.DEFAULT_PAGE_SIZE, partitions: int = -1, local: bool = False) -> Any:
+        """All entries of the cache, fetched page by page (``OP_QUERY_SCAN``).
+
+        :param page_size: (optional) entries per round trip. Default 1024 -- the specification's
+            default of 1 costs one round trip per entry;
+        :param partitions: (optional) scan only this partition number (negative: the whole cache,
+            default);
+        :param local: (optional) scan only the connected node's entries (default False).
+        :return: a cursor (:class:`~pyignite.cursors.Cursor`) yielding ``(key, value)`` tuples in no
+            particular order; an iterator and a context manager.
+        :raises CacheError: the cache does not exist or the partition number is out of range.
+        """
+        req, core = query_ops.scan(self._ref, page_size, partitions, local, ctx=self._client._ctx)
+        return self._client._drive(cursor_plan(self._client, req, core))
+
+    def select_row(
+        self,
+        query_str: str,
+        page_size: int = query_ops.DEFAULT_PAGE_SIZE,
+        query_args: Optional[Iterable] = None,
+        distributed_joins: bool = False,
+        replicated_only: bool = False,
+        local: bool = False,
+        timeout: int = 0,
+        type_name: Optional[str] = None,
+    ) -> Any:
+        """An SQL query over the cache's SQL table returning whole entries (``OP_QUERY_SQL``).
+
+        :param query_str: the condition (``'age > ?'``) or a whole ``SELECT * FROM table WHERE ...``;
+        :param page_size: (optional) entries per round trip (default 1024; the specification's 1
+            costs one round trip per entry);
+        :param query_args: (optional) list of argument values or ``(value, type hint)`` tuples;
+        :param distributed_joins: (optional) allow joins of non-collocated data (default False);
+        :param replicated_only: (optional) the query touches only replicated tables (default False);
+        :param local: (optional) only the connected node's entries (default False);
+        :param timeout: (optional) query timeout in ms, 0 for none (default);
+        :param type_name: (optional) the SQL value type to query; by default the cache's one, found
+            once through the ``SYS.TABLES`` system view (needed only when the cache has several).
+        :return: a cursor yielding ``(key, value)`` tuples.
+        :raises SQLError: the cache has no SQL table, or the server failed the query;
+        :raises ParameterError: an argument is invalid (nothing is sent).
+        """
+        ctx = self._client._ctx
+
+        def build(name: str) -> Tuple[Request, query_ops.CursorCore]:
+            return query_ops.sql(
+                self._ref, name, query_str, page_size, query_args, distributed_joins, replicated_only,
+                local, timeout, ctx=ctx,
+            )
+
+        name = type_name if type_name is not None else getattr(self, "_sql_value_type", None)
+        if name is not None:
+            req, core = build(name)
+            return self._client._drive(cursor_plan(self._client, req, core))
+        build("?")  # check every argument before the first request is sent
+        return self._client._drive(self._select_row_plan(build))
+
+    def _select_row_plan(self, build: Any) -> Plan:
+        """Find the cache's SQL value type (once per cache object), then run the query."""
+        req, core = query_ops.sql_fields(
+            _VALUE_TYPES_QUERY, 64, [self._name], "SYS", ctx=self._client._ctx,
+        )
+        yield req
+        close = core.close_request()
+        if close is not None:
+            yield close
+        names = sorted({query_ops.sql_type_name(row[0]) for row in core.rows if row[0]})
+        if not names:
+            raise SQLError(f"cache {self._name!r} has no SQL table (query entity); select_row() needs one")
+        if len(names) > 1:
+            raise ParameterError(
+                f"cache {self._name!r} has several SQL value types {names}; pass select_row(type_name=...)"
+            )
+        self._sql_value_type = names[0]
+        req, core = build(names[0])
+        yield req
+        return self._client._cursor_class(self._client, core)
+
     def destroy(self) -> Any:
         """Destroy the cache and its data on the server."""
         return self._client._execute(cache_ops.destroy(self._ref))
@@ -269,3 +716,146 @@ class BaseCache:
         return self._client._execute(
             cache_ops.get_all(self._ref, _keys_list("get_all", keys), ctx=self._client._ctx)
         )
+
+    # --- issue 4: the rest of the key-value API and the cache settings --------------------------
+    # Conditional operations return booleans, get-and-* operations the previous value (or None).
+    # Every key, value or sample may carry a hint (``key_hint``...); items of key lists and of
+    # ``put_all`` dicts may be ``(value, hint)`` tuples.
+
+    @property
+    def settings(self) -> Any:
+        """The cache configuration, read from the server on every access (``OP_CACHE_GET_CONFIGURATION``).
+
+        Returns a dict ``{PROP_*: value}`` of every property the server reports (see
+        :mod:`pyignite.datatypes.cache_properties`); with the asyncio client, an awaitable of it.
+        Raises :class:`~pyignite.exceptions.CacheError` if the cache does not exist.
+        """
+        return self._client._execute(cache_ops.get_configuration(self._ref))
+
+    def put_all(self, pairs: dict) -> Any:
+        """Put every key-value pair of ``pairs``, overwriting existing values.
+
+        Keys and values may be ``(value, hint)`` tuples. Raises ParameterError if ``pairs`` is not a dict.
+        """
+        if not isinstance(pairs, dict):
+            raise ParameterError(f"put_all() expects a dict of key-value pairs, not {type(pairs).__name__}")
+        return self._client._execute(cache_ops.put_all(self._ref, pairs, ctx=self._client._ctx))
+
+    def get_and_put(self, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None) -> Any:
+        """Put ``value`` under ``key`` and return the previous value (None if there was none)."""
+        return self._client._execute(
+            cache_ops.get_and_put(self._ref, key, value, key_hint, value_hint, ctx=self._client._ctx)
+        )
+
+    def get_and_put_if_absent(self, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None) -> Any:
+        """Put ``value`` only if ``key`` is absent; return the value already there (None if it was put)."""
+        return self._client._execute(
+            cache_ops.get_and_put_if_absent(self._ref, key, value, key_hint, value_hint, ctx=self._client._ctx)
+        )
+
+    def put_if_absent(self, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None) -> Any:
+        """Put ``value`` only if ``key`` is absent. Returns True if it was put, False otherwise."""
+        return self._client._execute(
+            cache_ops.put_if_absent(self._ref, key, value, key_hint, value_hint, ctx=self._client._ctx)
+        )
+
+    def get_and_remove(self, key: Any, key_hint: Any = None) -> Any:
+        """Remove ``key`` and return its value (None if it was absent)."""
+        return self._client._execute(cache_ops.get_and_remove(self._ref, key, key_hint, ctx=self._client._ctx))
+
+    def get_and_replace(self, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None) -> Any:
+        """Replace the value of an existing ``key`` and return the old one; if ``key`` is absent, put
+        nothing and return None."""
+        return self._client._execute(
+            cache_ops.get_and_replace(self._ref, key, value, key_hint, value_hint, ctx=self._client._ctx)
+        )
+
+    def replace(self, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None) -> Any:
+        """Put ``value`` only if ``key`` exists. Returns True if it was replaced, False otherwise."""
+        return self._client._execute(
+            cache_ops.replace(self._ref, key, value, key_hint, value_hint, ctx=self._client._ctx)
+        )
+
+    def replace_if_equals(
+        self, key: Any, sample: Any, value: Any, key_hint: Any = None, sample_hint: Any = None,
+        value_hint: Any = None,
+    ) -> Any:
+        """Put ``value`` only if ``key`` exists and its value equals ``sample``.
+
+        Returns True if the value was replaced, False otherwise (nothing changes).
+        """
+        return self._client._execute(cache_ops.replace_if_equals(
+            self._ref, key, sample, value, key_hint, sample_hint, value_hint, ctx=self._client._ctx
+        ))
+
+    def clear(self, keys: Optional[list] = None) -> Any:
+        """Remove every entry (or only ``keys``) without notifying listeners or cache writers.
+
+        :param keys: (optional) keys or ``(key, hint)`` tuples to clear; default: the whole cache.
+        """
+        if keys is None:
+            return self._client._execute(cache_ops.clear(self._ref))
+        return self._client._execute(
+            cache_ops.clear_keys(self._ref, _keys_list("clear", keys), ctx=self._client._ctx)
+        )
+
+    def clear_key(self, key: Any, key_hint: Any = None) -> Any:
+        """Remove ``key`` without notifying listeners or cache writers."""
+        return self._client._execute(cache_ops.clear_key(self._ref, key, key_hint, ctx=self._client._ctx))
+
+    def clear_keys(self, keys: Iterable) -> Any:
+        """Remove ``keys`` (values or ``(key, hint)`` tuples) without notifying listeners or cache writers."""
+        return self._client._execute(
+            cache_ops.clear_keys(self._ref, _keys_list("clear_keys", keys), ctx=self._client._ctx)
+        )
+
+    def contains_key(self, key: Any, key_hint: Any = None) -> Any:
+        """True if ``key`` is in the cache, False otherwise."""
+        return self._client._execute(cache_ops.contains_key(self._ref, key, key_hint, ctx=self._client._ctx))
+
+    def contains_keys(self, keys: Iterable) -> Any:
+        """True if every one of ``keys`` (values or ``(key, hint)`` tuples) is in the cache."""
+        return self._client._execute(
+            cache_ops.contains_keys(self._ref, _keys_list("contains_keys", keys), ctx=self._client._ctx)
+        )
+
+    def remove_key(self, key: Any, key_hint: Any = None) -> Any:
+        """Remove ``key``, notifying listeners and cache writers. Returns True if it was there."""
+        return self._client._execute(cache_ops.remove_key(self._ref, key, key_hint, ctx=self._client._ctx))
+
+    def remove_keys(self, keys: list) -> Any:
+        """Remove ``keys`` (values or ``(key, hint)`` tuples), notifying listeners and cache writers."""
+        return self._client._execute(
+            cache_ops.remove_keys(self._ref, _keys_list("remove_keys", keys), ctx=self._client._ctx)
+        )
+
+    def remove_all(self) -> Any:
+        """Remove every entry, notifying listeners and cache writers (unlike :meth:`clear`)."""
+        return self._client._execute(cache_ops.remove_all(self._ref))
+
+    def remove_if_equals(self, key: Any, sample: Any, key_hint: Any = None, sample_hint: Any = None) -> Any:
+        """Remove ``key`` only if its value equals ``sample``. Returns True if it was removed."""
+        return self._client._execute(
+            cache_ops.remove_if_equals(self._ref, key, sample, key_hint, sample_hint, ctx=self._client._ctx)
+        )
+
+    def get_size(self, peek_modes: Any = 0) -> Any:
+        """The number of entries in the cache.
+
+        :param peek_modes: (optional) a :class:`~pyignite.datatypes.cache_config.PeekModes` value or a
+            list of them: ``PRIMARY`` counts each entry once, ``BACKUP`` only backup copies, ``NEAR``
+            the near cache; ``ALL`` (the default) counts every copy, so with backups an entry counts
+            once per copy; an empty list leaves it to the server (primary copies). Raises
+            ParameterError for anything else.
+        """
+        return self._client._execute(cache_ops.get_size(self._ref, _peek_modes(peek_modes)))
+
+
+def _peek_modes(peek_modes: Any) -> list:
+    from pyignite.datatypes.cache_config import PeekModes, check_enum
+
+    modes = list(peek_modes) if isinstance(peek_modes, (list, tuple, set, frozenset)) else [peek_modes]
+    try:
+        return [check_enum(PeekModes, m, "peek_modes") for m in modes]
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(str(exc)) from None

@@ -27,6 +27,7 @@ __all__ = [
     "ReconnectError",
     "SQLError",
     "SocketError",
+    "TransactionError",
 ]
 
 
@@ -100,3 +101,13 @@ class BinaryTypeError(CacheError):
 
 class ClusterError(CacheError):
     """A cluster management operation failed."""
+
+
+class TransactionError(CacheError):
+    """A transaction could not be started, used or ended.
+
+    Raised with the server's status for a server error (1020 ``TX_LIMIT_EXCEEDED`` when the
+    connection already has ``ThinClientConfiguration.maxActiveTxPerConnection`` open transactions,
+    1021 ``TX_NOT_FOUND``), and with ``status=None`` for a client-side misuse (a second transaction in
+    the same thread or task, an operation on a closed transaction, a lost transaction connection).
+    """

@@ -286,6 +286,11 @@ class Node:
     def stop(self, kill: bool = False) -> None:
         if self.pid is None:
             return
+        if not kill:
+            try:
+                os.killpg(self.pid, signal.SIGCONT)  # a paused node cannot act on SIGTERM
+            except OSError:
+                pass
         _terminate(self.pid, kill)
         if self.proc is not None:
             try:
@@ -298,6 +303,26 @@ class Node:
     @property
     def alive(self) -> bool:
         return self.pid is not None and _pid_alive(self.pid)
+
+    # --- failure injection (failover tests) ---------------------------------------------------
+
+    def kill(self) -> None:
+        """``kill -9`` the node: no shutdown, its connections are reset by the kernel."""
+        self.stop(kill=True)
+
+    def pause(self) -> None:
+        """SIGSTOP the node: its sockets stay open but nothing answers (a hung node).
+
+        Resume it within Ignite's failure detection timeout (10 s) or the cluster drops it.
+        """
+        if self.pid is None:
+            raise HarnessError(f"node {self.name} is not running")
+        os.killpg(self.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT a node stopped by :meth:`pause`."""
+        if self.pid is not None:
+            os.killpg(self.pid, signal.SIGCONT)
 
 
 def _port_busy(port: int) -> bool:

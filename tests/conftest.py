@@ -9,11 +9,17 @@ fixture            client port(s)         what
 ``sql_node``       10910                  a node with SQL (ignite-indexing)
 ``cluster3``       10920..10922 (+10923)  three nodes, SQL, thin client compute
 ``ssl_node``       10930                  TLS on the client connector
-``ssl_auth_node``  10935                  TLS, client certificate required
-``auth_node``      10940                  authentication (persistence, user ignite/ignite)
+``ssl_auth_node``  10950                  TLS, client certificate required
+``auth_node``      10940                  authentication (persistence, user ignite/ignite), SQL
+``auth_tls_node``  10960                  authentication and TLS (user ignite/ignite)
+(test_failover)    10970..10972           three nodes the failover tests kill and restart
+persistent_node    10980                  persistence (cluster state and WAL tests, issue 9)
 ``examples``       10800..10802           three nodes with SQL for the examples, which connect to
                                           127.0.0.1:10800 as the specification's examples do
 =================  =====================  ====================================================
+
+Clusters must start at least 10 ports apart: a node's IP finder lists the ten discovery ports from
+its cluster's base, so closer clusters would join each other.
 
 ``PYIGNITE_PORT_OFFSET`` shifts all ports. With ``--ignite-host``/``--ignite-port`` the tests use those
 external nodes instead (every combination of the given hosts and ports), for ``node`` and ``sql_node``.
@@ -21,6 +27,7 @@ external nodes instead (every combination of the given hosts and ports), for ``n
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import ssl
 import sys
@@ -106,6 +113,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         ext = _external(metafunc.config)
         if ext:
             metafunc.parametrize("node_address", ext, ids=[f"{h}:{p}" for h, p in ext], scope="session")
+    if "client_flavor" in metafunc.fixturenames and _runs_both_clients(metafunc):  # issue 8
+        metafunc.parametrize("client_flavor", CLIENT_FLAVORS, indirect=True)
 
 
 # --- clusters -------------------------------------------------------------------------------------
@@ -176,13 +185,28 @@ def ssl_node(clusters: _Clusters, certs: Dict[str, str]) -> Tuple[str, int]:
 
 @pytest.fixture(scope="session")
 def ssl_auth_node(clusters: _Clusters, certs: Dict[str, str]) -> Tuple[str, int]:
-    cluster = clusters.get("sslauth", base_port=10935, ssl_client_auth=True)
+    cluster = clusters.get("sslauth", base_port=10950, ssl_client_auth=True)
     return ("127.0.0.1", cluster.ports[0])
 
 
 @pytest.fixture(scope="session")
 def auth_node(clusters: _Clusters) -> Tuple[str, int]:
-    cluster = clusters.get("auth", base_port=10940, auth=True)
+    """Authentication without TLS; with SQL, so tests can ``CREATE USER``."""
+    cluster = clusters.get("auth", base_port=10940, auth=True, sql=True)
+    return ("127.0.0.1", cluster.ports[0])
+
+
+@pytest.fixture(scope="session")
+def auth_tls_node(clusters: _Clusters, certs: Dict[str, str]) -> Tuple[str, int]:
+    """Authentication over TLS (no client certificate needed)."""
+    cluster = clusters.get("authtls", base_port=10960, auth=True, ssl=True)
+    return ("127.0.0.1", cluster.ports[0])
+
+
+@pytest.fixture(scope="session")
+def persistent_node(clusters: _Clusters) -> Tuple[str, int]:
+    """A node with persistence, activated at start (cluster state and WAL tests, issue 9)."""
+    cluster = clusters.get("persistent", base_port=10980, persistence=True)
     return ("127.0.0.1", cluster.ports[0])
 
 
@@ -213,23 +237,89 @@ def client_kwargs(request: pytest.FixtureRequest) -> Dict[str, Any]:
 
 
 @pytest.fixture
-def client(node: Tuple[str, int], client_kwargs: Dict[str, Any]) -> Iterator[Client]:
-    c = Client(**client_kwargs)
-    c.connect(*node)
-    try:
+def client(node: Tuple[str, int], client_kwargs: Dict[str, Any], client_flavor: str,
+           request: pytest.FixtureRequest) -> Iterator[Client]:
+    """A client connected to ``node``: the blocking Client, or in modules that run both clients
+    (see ``BOTH_CLIENTS_MODULES``) also the AioClient behind a blocking proxy."""
+    with connected_client(client_flavor, node, client_kwargs, request) as c:
         yield c
-    finally:
-        c.close()
 
 
 @pytest.fixture
-def sql_client(sql_node: Tuple[str, int], client_kwargs: Dict[str, Any]) -> Iterator[Client]:
-    c = Client(**client_kwargs)
-    c.connect(*sql_node)
-    try:
+def sql_client(sql_node: Tuple[str, int], client_kwargs: Dict[str, Any], client_flavor: str,
+               request: pytest.FixtureRequest) -> Iterator[Client]:
+    """A client connected to ``sql_node`` (both flavors, like ``client``)."""
+    with connected_client(client_flavor, sql_node, client_kwargs, request) as c:
         yield c
+
+
+# --- issue 8: the sync test modules run against the AioClient too ----------------------------------
+
+#: Test modules (file name patterns) whose tests using the ``client``, ``sql_client`` or ``cache``
+#: fixtures run twice: ``[sync]`` with the blocking Client and ``[aio]`` with the AioClient behind a
+#: blocking proxy (tests/aio_proxy.py: an event loop in a helper thread runs each call; cursors become
+#: iterators). A module can also opt in with ``pytestmark = pytest.mark.both_clients``.
+BOTH_CLIENTS_MODULES = ("test_cache_api.py", "test_sql.py", "test_scan.py", "test_binary*.py")
+CLIENT_FLAVORS = ["sync", "aio"]
+
+
+def _runs_both_clients(metafunc: pytest.Metafunc) -> bool:
+    import fnmatch
+
+    name = Path(str(metafunc.definition.fspath)).name
+    return (
+        any(fnmatch.fnmatch(name, pattern) for pattern in BOTH_CLIENTS_MODULES)
+        or metafunc.definition.get_closest_marker("both_clients") is not None
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_clients: run the module's client/cache tests with the Client and the AioClient"
+    )
+
+
+@pytest.fixture
+def client_flavor(request: pytest.FixtureRequest) -> str:
+    """``"sync"`` (default) or ``"aio"`` in modules that run both clients."""
+    return getattr(request, "param", "sync")
+
+
+@pytest.fixture(scope="session")
+def aio_loop() -> Iterator[Any]:
+    """An event loop in a helper thread, shared by the session's proxied AioClients."""
+    from .aio_proxy import LoopThread
+
+    loop = LoopThread()
+    try:
+        yield loop
     finally:
-        c.close()
+        loop.close()
+
+
+@contextlib.contextmanager
+def connected_client(flavor: str, node: Tuple[str, int], kwargs: Dict[str, Any],
+                     request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A connected Client (``"sync"``) or proxied AioClient (``"aio"``), closed on exit."""
+    if flavor == "sync":
+        c = Client(**kwargs)
+        c.connect(*node)
+        try:
+            yield c
+        finally:
+            c.close()
+        return
+    from pyignite import AioClient
+
+    from .aio_proxy import wrap
+
+    runner = request.getfixturevalue("aio_loop")
+    aio = AioClient(**kwargs)
+    runner.run(aio.connect(*node))
+    try:
+        yield wrap(aio, runner)
+    finally:
+        runner.run(aio.close())
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from pyignite.connection import Connection
 from pyignite.exceptions import (
     CacheCreationError,
     CacheError,
-    HandshakeError,
     ParameterError,
     ReconnectError,
     SocketError,
@@ -286,31 +285,4 @@ def test_with_statement_closes(node: Tuple[str, int]) -> None:
     assert client.connection is None
 
 
-# --- authentication -------------------------------------------------------------------------------
-
-@pytest.mark.auth
-def test_auth_success(auth_node: Tuple[str, int]) -> None:
-    with Client(username="ignite", password="ignite", use_ssl=False).connect(*auth_node) as client:
-        assert isinstance(client.get_cache_names(), list)
-
-
-@pytest.mark.auth
-def test_auth_wrong_password_is_handshake_error(auth_node: Tuple[str, int]) -> None:
-    with pytest.raises(HandshakeError) as err:
-        Client(username="ignite", password="wrong", use_ssl=False).connect(*auth_node)
-    assert "user name or password is incorrect" in err.value.message
-    assert err.value.status == 2000
-
-
-@pytest.mark.auth
-def test_auth_required(auth_node: Tuple[str, int]) -> None:
-    with pytest.raises(HandshakeError) as err:
-        Client().connect(*auth_node)
-    assert err.value.status == 2000
-    assert "userName=null" in err.value.message
-
-
-def test_credentials_turn_ssl_on_unless_disabled() -> None:
-    assert Client(username="u", password="p").use_ssl is True
-    assert Client(username="u", password="p", use_ssl=False).use_ssl is False
-    assert Client().use_ssl is False
+# Authentication tests live in tests/test_auth.py, TLS tests in tests/test_ssl.py.

@@ -1,101 +1,114 @@
 """Blocking socket transport: one TCP (optionally TLS) connection to one Ignite node.
 
-It moves bytes only: it opens the socket, runs the handshake (retrying with the version the server
-offers), stamps request ids, sends frames and hands back the reply frame of each request. It knows
-nothing of caches or values.
+It moves bytes only: it opens the socket, runs the handshake, sends stamped frames and hands each
+caller the reply to its own request. Everything that is not I/O -- handshake negotiation, request ids,
+reply routing, liveness and error wording -- is :class:`pyignite.protocol.session.Session`, shared with
+the asyncio transport.
 
-Thread model: a connection may be shared by threads. Sending is serialized by a lock; replies are
-matched to callers by request id. Whichever waiting thread holds the read lock reads the socket and
-files every frame it reads under its request id, so replies for other threads are never lost or
-swapped; a thread whose reply has been filed by another one takes it without reading.
+Thread model
+------------
+A connection may be shared by any number of threads, each with requests in flight at the same time
+(pipelining: a thread's request does not wait for another thread's reply).
+
+* **Sending**: a request is registered under its request id *before* it is written, then written whole
+  under a send lock, so frames never interleave and no reply can arrive unclaimed.
+* **Reading** (leader/followers): at most one waiting thread -- the *reader* -- reads the socket. It
+  files every reply it reads into the slot of the request it answers and wakes that slot's thread
+  directly, so a thread whose reply has arrived never waits behind the reader's own, possibly slow,
+  request. When the reader's own reply arrives (or it gives up), it hands the reader role to the
+  longest-waiting thread that still waits. Waiting threads sleep on their own slot, not on a shared
+  lock or condition, so each reply wakes exactly one thread.
+* **Timeouts** (``timeout``): every request has a deadline ``timeout`` seconds after it was sent. A
+  thread past its deadline unregisters its slot and raises
+  :class:`~pyignite.protocol.session.RequestTimeoutError`; its late reply is read and dropped. If
+  nothing at all arrived from the node since that request was sent, the node is considered silent:
+  the connection is broken (see below) so the client fails over.
+* **Broken connections**: when the socket fails, the stream is garbled or the connection is closed,
+  every thread waiting on it is woken with the same :class:`~pyignite.exceptions.SocketError`, and
+  later calls fail at once until the client reconnects.
+* **TLS**: OpenSSL must not be entered by two threads at once on one connection (a concurrent
+  read and write can corrupt the TLS state), so a TLS socket is non-blocking and every read or
+  write call on it is made under one I/O lock, which is never held while waiting: threads wait for
+  the socket to become readable or writable outside it.
+* **Memory**: slots live from ``send`` to the matching ``receive`` (or timeout); a reply for a slot
+  that is gone is discarded as soon as it is read. Every ``send`` must be followed by a ``receive``
+  of the id it returned (``request`` does both).
 """
 
 from __future__ import annotations
 
-import itertools
+import contextlib
+import select
 import socket
+import ssl
 import threading
-import uuid
-from typing import Any, Dict, FrozenSet, Optional, Tuple
+import time
+from typing import Any, Dict, Optional, Tuple
 
-from pyignite.exceptions import HandshakeError, ParseError, SocketError
-from pyignite.protocol.frames import FrameBuffer, ResponseHeader, parse_response_header, stamp
-from pyignite.protocol.handshake import (
-    CLIENT_FEATURES,
-    PROTOCOL_VERSIONS,
-    Version,
-    build_handshake,
-    parse_handshake,
+from pyignite.exceptions import SocketError
+from pyignite.protocol.frames import ResponseHeader
+from pyignite.protocol.session import (
+    DEFAULT_CONNECT_TIMEOUT,
+    RECV_SIZE,
+    Handshake,
+    RequestTimeoutError,
+    Session,
 )
 
-__all__ = ["Connection", "DEFAULT_CONNECT_TIMEOUT"]
+__all__ = ["Connection", "DEFAULT_CONNECT_TIMEOUT", "RequestTimeoutError"]
 
-#: Connecting and the handshake are bounded even when no operation timeout is set, so a silent peer
-#: never hangs ``connect()``.
-DEFAULT_CONNECT_TIMEOUT = 10.0
-_RECV_SIZE = 1 << 16
+Reply = Tuple[ResponseHeader, bytes]
 
 
-class Connection:
-    """A connection to one node.
+class _Slot:
+    """One request in flight: where its reply (or error) is put and how its thread is woken.
+
+    ``signal`` is a lock held while nobody has woken the thread; waking releases it once (``woken``
+    tells whether it is released, both under the connection's mutex).
+    """
+
+    __slots__ = ("deadline", "error", "mark", "reply", "signal", "waiting", "woken")
+
+    def __init__(self, mark: int, deadline: Optional[float]) -> None:
+        self.signal = threading.Lock()
+        self.signal.acquire()
+        self.woken = False
+        self.waiting = False
+        self.reply: Optional[Reply] = None
+        self.error: Optional[BaseException] = None
+        self.mark = mark
+        self.deadline = deadline
+
+
+class Connection(Session):
+    """A blocking connection to one node, safe to share between threads.
 
     :param host: node address;
     :param port: node thin client port;
-    :param timeout: seconds for every socket operation (``None``: operations wait without limit);
+    :param timeout: seconds a request may wait for its reply, and for any socket write
+        (``None``: without limit);
     :param ssl_context: an ``ssl.SSLContext`` to wrap the socket with, or ``None`` for plain TCP;
     :param username: and ``password``: credentials sent in the handshake;
-    :param protocol_version: the version to propose first (default: the newest we speak).
+    :param protocol_version: the version to propose first (default: the newest we speak);
+    :param connect_timeout: seconds for connecting and the handshake (default: ``timeout`` or 10 s).
     """
 
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        timeout: Optional[float] = None,
-        ssl_context: Any = None,
-        username: Optional[str] = None,
-        password: Optional[str] = None,
-        protocol_version: Optional[Version] = None,
-        features: FrozenSet[int] = CLIENT_FEATURES,
-        connect_timeout: Optional[float] = None,
-    ) -> None:
-        self.host = host
-        self.port = port
-        self.timeout = timeout
-        self.connect_timeout = connect_timeout if connect_timeout is not None else (
-            timeout if timeout is not None else DEFAULT_CONNECT_TIMEOUT
-        )
-        self.ssl_context = ssl_context
-        self.username = username
-        self.password = password
-        self.requested_version: Version = protocol_version or PROTOCOL_VERSIONS[0]
-        self.client_features = features
-        self.protocol_version: Optional[Version] = None
-        self.features: FrozenSet[int] = frozenset()
-        self.node_uuid: Optional[uuid.UUID] = None
+    def __init__(self, host: str, port: int, timeout: Optional[float] = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(host, port, timeout, *args, **kwargs)
         self._sock: Optional[socket.socket] = None
-        self._ids = itertools.count(1)
         self._send_lock = threading.Lock()
-        self._read_lock = threading.Lock()
-        self._filed: Dict[int, bytes] = {}
-        self._frames = FrameBuffer()
-        self._broken: Optional[BaseException] = None
-        #: latest affinity topology version reported in a response header, if any
-        self.topology: Optional[Tuple[int, int]] = None
+        self._mutex = threading.Lock()
+        self._slots: Dict[int, _Slot] = {}
+        #: TLS only: OpenSSL calls on one connection must not overlap (see module docstring)
+        self._io_lock: Optional[threading.Lock] = None
+        self._reading = False
+        self._broken: Optional[SocketError] = None
 
     # --- lifecycle ----------------------------------------------------------------------------
-
-    def __repr__(self) -> str:
-        return f"{self.host}:{self.port}"
 
     @property
     def alive(self) -> bool:
         return self._sock is not None and self._broken is None
-
-    @property
-    def flags_header(self) -> bool:
-        """Responses carry a flags field (protocol >= 1.4.0)."""
-        return self.protocol_version is not None and self.protocol_version >= (1, 4, 0)
 
     def connect(self) -> Connection:
         """Open the socket and complete the handshake; on a version mismatch retry with the server's.
@@ -103,82 +116,58 @@ class Connection:
         Raises :class:`SocketError` naming host and port when the node cannot be reached or goes
         silent, :class:`HandshakeError` when it refuses the handshake.
         """
-        version = self.requested_version
-        tried = set()
-        while True:
-            tried.add(version)
-            sock = self._open()
-            try:
-                result = self._handshake(sock, version)
-            except BaseException:
-                sock.close()
-                raise
-            if result.success:
-                self._sock = sock
-                self.protocol_version = version
-                self.features = result.features
-                self.node_uuid = result.node_uuid
-                sock.settimeout(self.timeout)
-                return self
-            sock.close()
-            offered = result.server_version
-            if (
-                offered is not None
-                and offered in PROTOCOL_VERSIONS
-                and offered not in tried
-                and not result.status  # an auth failure is not a version problem
-            ):
-                version = offered
-                continue
-            raise HandshakeError(offered, result.message or "handshake refused", result.status)
+        hs = self.handshake()
+        self.notify_handshake_start(hs.version)  # monitoring (issue 9)
+        accepted = False
+        try:
+            while not accepted:
+                sock = self._open()
+                try:
+                    accepted = self._handshake(sock, hs)
+                finally:
+                    if not accepted:
+                        sock.close()
+        except BaseException as exc:
+            self.notify_handshake_fail(hs.version, exc)
+            raise
+        if self.ssl_context is None:
+            sock.settimeout(self.timeout)
+        else:  # TLS: non-blocking, so no thread ever waits inside an OpenSSL call
+            sock.setblocking(False)
+            self._io_lock = threading.Lock()
+        self._sock = sock
+        self.notify_handshake_success()
+        return self
 
     def _open(self) -> socket.socket:
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
         except OSError as exc:
-            raise SocketError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
+            raise self.connect_error(exc) from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         if self.ssl_context is not None:
             try:
-                sock = self.ssl_context.wrap_socket(sock, server_hostname=self.host)
+                sock = self.ssl_context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
             except OSError as exc:
                 sock.close()
-                raise SocketError(f"TLS handshake with {self.host}:{self.port} failed: {exc}") from exc
+                raise self.tls_error(exc) from exc
         return sock
 
-    def _handshake(self, sock: socket.socket, version: Version) -> Any:
-        data = build_handshake(version, self.client_features, self.username, self.password)
-        frames = FrameBuffer()
+    def _handshake(self, sock: socket.socket, hs: Handshake) -> bool:
+        """One handshake attempt on ``sock``: True if accepted, False to retry with ``hs.version``."""
         try:
-            sock.sendall(data)
-            while True:
-                frame = frames.next_frame()
-                if frame is not None:
-                    return parse_handshake(frame, version)
-                chunk = self._recv_chunk(sock, max(frames.needed(), 4096))
-                if not chunk:
-                    raise SocketError(
-                        f"{self.host}:{self.port} closed the connection during the handshake"
-                        + (" (is the port TLS-only?)" if self.ssl_context is None else "")
-                    )
-                frames.feed(chunk)
-        except socket.timeout as exc:
-            raise SocketError(
-                f"no handshake reply from {self.host}:{self.port} within {self.connect_timeout} s"
-            ) from exc
-        except (SocketError, ParseError):
-            raise
-        except OSError as exc:
-            raise SocketError(f"handshake with {self.host}:{self.port} failed: {exc}") from exc
+            sock.sendall(hs.request)
+            outcome = None
+            while outcome is None:
+                outcome = hs.feed(self._recv_chunk(sock, hs.need()))
+            return outcome
+        except Exception as exc:
+            raise self.handshake_error(exc)  # noqa: B904 - chained by handshake_error
 
     def close(self) -> None:
-        sock, self._sock = self._sock, None
-        if sock is not None:
-            try:
-                sock.close()
-            except OSError:
-                pass
+        """Close the socket; threads waiting on this connection get a :class:`SocketError`."""
+        self._fail(self.closed_error(), by_client=True)
 
     # --- I/O ----------------------------------------------------------------------------------
 
@@ -186,68 +175,212 @@ class Connection:
         """One ``recv`` from the socket (tests override this to fragment the stream)."""
         return sock.recv(size)
 
-    def _fail(self, exc: BaseException) -> SocketError:
-        self._broken = exc
-        self.close()
-        if isinstance(exc, SocketError):
-            return exc
-        if isinstance(exc, socket.timeout):
-            err = SocketError(f"{self.host}:{self.port} timed out after {self.timeout} s")
-        else:
-            err = SocketError(f"connection to {self.host}:{self.port} broken: {exc}")
-        err.__cause__ = exc
+    def _fail(self, exc: BaseException, by_client: bool = False) -> SocketError:
+        """Break the connection: close the socket, wake every waiter with the error, return it."""
+        with self._mutex:
+            was_alive = self._broken is None and self._sock is not None  # monitoring (issue 9)
+            if self._broken is None:
+                self._broken = self.broken_error(exc)
+            err = self._broken
+            for slot in self._slots.values():
+                if slot.reply is None and slot.error is None:
+                    slot.error = err
+                    _wake(slot)
+            sock, self._sock = self._sock, None
+        if sock is not None:
+            with self._io_lock or contextlib.nullcontext():
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)  # unblocks a reader sitting in recv()
+                except OSError:
+                    pass
+                sock.close()
+        if was_alive:
+            self.notify_down(err, by_client)
         return err
 
     def send(self, frame: bytearray) -> int:
-        """Stamp a request id on ``frame``, send it and return the id."""
-        if self._sock is None or self._broken is not None:
-            raise SocketError(f"connection to {self.host}:{self.port} is closed")
-        request_id = next(self._ids)
-        stamp(frame, request_id)
-        with self._send_lock:
-            try:
-                self._sock.sendall(frame)
-            except (OSError, AttributeError) as exc:
-                raise self._fail(exc) from exc
-        return request_id
-
-    def receive(self, request_id: int) -> Tuple[ResponseHeader, bytes]:
-        """Wait for the reply to ``request_id``; return its parsed header and the frame."""
-        while True:
-            frame = self._filed.pop(request_id, None)
-            if frame is not None:
-                return parse_response_header(frame, self.flags_header), frame
-            with self._read_lock:
-                frame = self._filed.pop(request_id, None)
-                if frame is not None:
-                    return parse_response_header(frame, self.flags_header), frame
-                self._read_some()
-
-    def _read_some(self) -> None:
-        """Read from the socket and file every complete frame by request id (read lock held)."""
+        """Stamp a request id on ``frame``, send it and return the id (pass it to :meth:`receive`)."""
         sock = self._sock
         if sock is None or self._broken is not None:
-            raise SocketError(f"connection to {self.host}:{self.port} is closed")
+            raise self._broken or self.closed_error()
+        request_id = self.stamp(frame)
+        timeout = self.timeout
+        slot = _Slot(self.mark(), None if timeout is None else time.monotonic() + timeout)
+        with self._mutex:
+            if self._broken is not None:
+                raise self._broken
+            self._slots[request_id] = slot
         try:
-            chunk = self._recv_chunk(sock, _RECV_SIZE)
-        except OSError as exc:
+            with self._send_lock:
+                self._write(sock, frame)
+        except (OSError, ValueError) as exc:
+            with self._mutex:
+                self._slots.pop(request_id, None)
             raise self._fail(exc) from exc
-        if not chunk:
-            raise self._fail(SocketError(f"{self.host}:{self.port} closed the connection"))
-        self._frames.feed(chunk)
-        try:
-            frames = self._frames.frames()
-        except ParseError as exc:
-            raise self._fail(exc) from exc
-        flags_header = self.flags_header
-        for frame in frames:
-            header = parse_response_header(frame, flags_header)
-            if header.topology is not None:
-                self.topology = header.topology
-            if header.is_notification:
-                continue  # server notifications (continuous queries, compute) are not used yet
-            self._filed[header.request_id] = frame
+        return request_id
 
-    def request(self, frame: bytearray) -> Tuple[ResponseHeader, bytes]:
+    def receive(self, request_id: int) -> Reply:
+        """Wait for the reply to ``request_id``; return its parsed header and the frame.
+
+        Raises :class:`RequestTimeoutError` after ``timeout`` seconds, :class:`SocketError` if the
+        connection breaks meanwhile, ``KeyError`` for an id that is not awaited.
+        """
+        slot = self._slots[request_id]
+        mutex = self._mutex
+        while True:
+            with mutex:
+                if slot.reply is not None or slot.error is not None:
+                    del self._slots[request_id]
+                    break
+                lead = not self._reading
+                if lead:
+                    self._reading = True
+                else:
+                    slot.woken = False
+                    slot.waiting = True
+            if lead:
+                self._lead(slot)
+                if slot.reply is None and slot.error is None:
+                    self._expire(request_id, slot)
+                continue
+            deadline = slot.deadline
+            if deadline is None:
+                slot.signal.acquire()
+            elif not slot.signal.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                self._expire(request_id, slot)
+            slot.waiting = False
+        if slot.error is not None:
+            raise slot.error
+        return slot.reply  # type: ignore[return-value]
+
+    def _expire(self, request_id: int, slot: _Slot) -> None:
+        """``slot`` is past its deadline: unless it was answered meanwhile, give it up and raise."""
+        with self._mutex:
+            if slot.reply is not None or slot.error is not None:
+                return
+            del self._slots[request_id]
+            self._hand_over()
+            silent = self.silent_since(slot.mark)
+        err = self.timeout_error(silent)
+        if silent:
+            self._fail(err)
+        raise err
+
+    def _hand_over(self) -> None:
+        """Wake the longest-waiting thread to take the reader role if nobody reads (mutex held)."""
+        if self._reading:
+            return
+        for slot in self._slots.values():
+            if slot.waiting and slot.reply is None and slot.error is None:
+                _wake(slot)
+                return
+
+    def _lead(self, slot: _Slot) -> None:
+        """As the reader: read the socket, filing replies for everyone, until ``slot`` is answered,
+        the connection breaks (the error is then in ``slot``) or ``slot``'s deadline passes."""
+        deadline = slot.deadline
+        try:
+            while slot.reply is None and slot.error is None:
+                sock = self._sock
+                if sock is None:
+                    raise self._broken or self.closed_error()
+                try:
+                    chunk = self._read(sock, deadline)
+                    if chunk is None:
+                        return  # past the deadline
+                    if not chunk:
+                        raise self.eof_error()
+                    replies = self.replies(chunk)
+                except Exception as exc:
+                    raise self._fail(exc) from exc
+                with self._mutex:
+                    for header, frame in replies:
+                        other = self._slots.get(header.request_id)
+                        if other is not None:  # else: its caller gave up; the reply is dropped
+                            other.reply = (header, frame)
+                            _wake(other)
+        except SocketError as exc:
+            with self._mutex:
+                if slot.reply is None and slot.error is None:
+                    slot.error = exc
+        finally:
+            with self._mutex:
+                self._reading = False
+                self._hand_over()
+
+    def request(self, frame: bytearray) -> Reply:
         """Send a request frame and wait for its reply."""
         return self.receive(self.send(frame))
+
+    # --- socket primitives ----------------------------------------------------------------------
+
+    def _read(self, sock: socket.socket, deadline: Optional[float]) -> Optional[bytes]:
+        """One chunk from the socket (the reader role held): ``b""`` at end of stream, ``None`` if
+        nothing could be read before ``deadline``."""
+        io_lock = self._io_lock
+        if io_lock is None:  # plain TCP: a blocking read, while other threads may write
+            if deadline is not None and not _wait(sock, deadline, write=False):
+                return None
+            return self._recv_chunk(sock, RECV_SIZE)
+        while True:  # TLS: wait outside the lock, read under it without blocking
+            with io_lock:
+                try:
+                    return self._recv_chunk(sock, RECV_SIZE)
+                except ssl.SSLWantReadError:
+                    write = False  # a partial TLS record, or a record without application data
+                except ssl.SSLWantWriteError:
+                    write = True
+            if not _wait(sock, deadline, write):
+                return None
+
+    def _write(self, sock: socket.socket, frame: bytearray) -> None:
+        """Write a whole frame (the send lock held); ``socket.timeout`` after ``timeout`` seconds."""
+        io_lock = self._io_lock
+        if io_lock is None:
+            sock.sendall(frame)  # plain TCP: the socket's timeout applies
+            return
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        view = memoryview(frame)
+        while view:
+            with io_lock:
+                try:
+                    view = view[sock.send(view) :]
+                    continue
+                except ssl.SSLWantWriteError:
+                    write = True
+                except ssl.SSLWantReadError:
+                    write = False
+            if not _wait(sock, deadline, write):
+                raise socket.timeout(f"sending to {self} timed out after {self.timeout} s")
+
+
+def _wake(slot: _Slot) -> None:
+    """Release ``slot``'s thread (the connection's mutex held); at most once per wait."""
+    if not slot.woken:
+        slot.woken = True
+        slot.signal.release()
+
+
+def _wait(sock: socket.socket, deadline: Optional[float], write: bool) -> bool:
+    """Wait until ``sock`` is readable (or writable); False if ``deadline`` passed first."""
+    if not write:
+        pending = getattr(sock, "pending", None)
+        if pending is not None and pending():
+            return True  # TLS data already decrypted: select() cannot see it
+    if deadline is None:
+        timeout_ms = None
+    else:
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:
+            return False
+        timeout_ms = max(1, int(timeout * 1000 + 0.999))
+    if _POLL:
+        poller = select.poll()
+        poller.register(sock, select.POLLOUT if write else select.POLLIN)
+        return bool(poller.poll(timeout_ms))
+    wait = None if timeout_ms is None else timeout_ms / 1000
+    ready = select.select([], [sock], [], wait) if write else select.select([sock], [], [], wait)
+    return bool(ready[0] or ready[1])
+
+
+_POLL = hasattr(select, "poll")

@@ -11,7 +11,8 @@ tables:
   Python value (type code included) into a growing ``bytearray``.
 
 :func:`encode` picks the hint class: the explicit hint if given, otherwise the one inferred from the
-Python type of the value (:func:`infer_hint`). :func:`decode` reads the type code and dispatches.
+Python type of the value (:func:`infer_hint`; the table of defaults is in
+:mod:`pyignite.datatypes.inference`). :func:`decode` reads the type code and dispatches.
 
 Codecs are pure: no I/O. Anything that needs the server (an unknown binary type while decoding, a new
 binary type to register while encoding) goes through the *context* object ``ctx`` supplied by the
@@ -19,12 +20,37 @@ caller (see :class:`CodecContext`); a decoder that cannot proceed raises :class:
 the caller fetches the metadata and decodes the same bytes again.
 
 Hint classes are never instantiated; they are namespaces, as the specification says.
+
+Positions and back references (handles)
+---------------------------------------
+Decoders work on *absolute* offsets into one buffer (the whole reply frame, a ``bytes``,
+``bytearray`` or ``memoryview``): nested values are read from the same buffer at their own offsets, never
+from re-sliced copies, and wrapped data (type 27) is decoded in place as well. So no decoder needs to know
+a "base" position.
+
+A handle (type 102, ``i32 offset``) is how Java writes a second reference to an object already written
+in the same top-level value (``BinaryWriterExImpl.tryWriteAsHandle`` writes ``position_of_the_handle -
+position_of_the_first_copy``; ``BinaryUtils.unmarshal`` reads ``handle_position - offset``). The target is
+therefore ``pos_of_the_handle_type_code - offset`` in the same buffer, whatever encloses it. Resolution:
+
+* every decoder of a value that Java may reference by handle (object array, collection, map -- and, for
+  the complex-object codec, the binary object) calls :func:`begin_object` with the buffer, the offset of
+  its type code and the (possibly still empty) Python object it will return, *before* decoding its
+  elements, and :func:`end_object` when done (in a ``finally``). Self-references and shared references
+  then resolve to the very same Python object;
+* the handle decoder looks the target up (:func:`lookup_object`); if nothing was registered there (a
+  reference to a value whose decoder does not register), it decodes the target again, which gives an
+  equal value.
+
+The registry is per thread and lives only while at least one registering decoder is active, so handles
+never leak from one reply into another.
 """
 
 from __future__ import annotations
 
 import struct
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type
+import threading
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Type
 
 from pyignite.exceptions import ParseError
 
@@ -33,14 +59,24 @@ __all__ = [
     "DECODERS",
     "IgniteDataType",
     "MissingBinaryType",
+    "NOT_FOUND",
+    "NO_CONTEXT",
+    "begin_object",
     "decode",
     "encode",
+    "encode_item",
+    "end_object",
     "infer_hint",
+    "is_hint",
+    "lookup_object",
     "register_decoder",
     "register_inference",
+    "register_inference_fn",
+    "register_value_inference",
 ]
 
 DecodeFn = Callable[[Any, int, "CodecContext"], Tuple[Any, int]]
+EncodeFn = Callable[[bytearray, Any, "CodecContext"], None]
 
 # Precompiled structs, shared by every codec module (little-endian, no padding).
 BYTE = struct.Struct("<b")
@@ -104,6 +140,9 @@ DECODERS: List[DecodeFn] = [_unknown(code) for code in range(256)]
 #: type code -> hint class that writes that type code (the first one registered wins)
 HINT_BY_CODE: Dict[int, Type[IgniteDataType]] = {}
 
+#: every hint class (a fast membership test for :func:`encode`)
+_HINTS: Set[type] = set()
+
 
 def register_decoder(type_code: int, fn: DecodeFn) -> None:
     DECODERS[type_code] = fn
@@ -124,6 +163,7 @@ class IgniteDataType:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        _HINTS.add(cls)
         code = cls.__dict__.get("type_code")
         if isinstance(code, int) and code >= 0:
             DECODERS[code] = cls.decode_payload
@@ -149,11 +189,15 @@ class IgniteDataType:
 # Python type -> hint class, consulted by infer_hint() in MRO order.
 _INFERENCE: Dict[type, Type[IgniteDataType]] = {}
 _INFERENCE_FN: List[Callable[[Any], Optional[Type[IgniteDataType]]]] = []
+# Python type -> encoder used by encode() without a hint (the hint's bound encode, or a function that
+# looks at the value, e.g. for lists).
+_ENCODERS: Dict[type, EncodeFn] = {}
 
 
 def register_inference(py_type: type, hint: Type[IgniteDataType]) -> None:
     """Make ``hint`` the default hint for values of ``py_type`` (and its subclasses)."""
     _INFERENCE[py_type] = hint
+    _ENCODERS[py_type] = hint.encode
 
 
 def register_inference_fn(fn: Callable[[Any], Optional[Type[IgniteDataType]]]) -> None:
@@ -161,30 +205,60 @@ def register_inference_fn(fn: Callable[[Any], Optional[Type[IgniteDataType]]]) -
     _INFERENCE_FN.append(fn)
 
 
+def register_value_inference(
+    py_type: type, fn: Callable[[Any], Type[IgniteDataType]], encoder: Optional[EncodeFn] = None
+) -> None:
+    """Infer the hint of ``py_type`` values (and its subclasses) from the value itself.
+
+    ``fn(value)`` returns the hint (a list of ints is a ``LongArrayObject``, a mixed list an
+    ``ObjectArrayObject``...). ``encoder(buf, value, ctx)``, if given, is used by :func:`encode` for
+    values of exactly ``py_type`` instead of inferring and then encoding (it may skip work the two
+    steps would repeat).
+    """
+    _VALUE_INFERENCE[py_type] = fn
+    if encoder is not None:
+        _ENCODERS[py_type] = encoder
+    else:
+        _ENCODERS.pop(py_type, None)
+
+
+#: Python type -> function of the value that returns the hint (consulted before _INFERENCE)
+_VALUE_INFERENCE: Dict[type, Callable[[Any], Type[IgniteDataType]]] = {}
+
+
 def infer_hint(value: Any) -> Type[IgniteDataType]:
     """The hint class used for ``value`` when the caller gives none.
 
-    Raises :class:`TypeError` naming the Python type when no Ignite type fits.
+    The defaults are listed in :mod:`pyignite.datatypes.inference`. Raises :class:`TypeError`
+    naming the Python type when no Ignite type fits.
     """
-    hint = _INFERENCE.get(type(value))
+    vtype = type(value)
+    hint = _INFERENCE.get(vtype)
     if hint is not None:
         return hint
-    for klass in type(value).__mro__[1:]:
+    fn = _VALUE_INFERENCE.get(vtype)
+    if fn is not None:
+        return fn(value)
+    for klass in vtype.__mro__[1:]:
         hint = _INFERENCE.get(klass)
         if hint is not None:
-            _INFERENCE[type(value)] = hint
+            _INFERENCE[vtype] = hint
             return hint
-    for fn in _INFERENCE_FN:
-        hint = fn(value)
+        fn = _VALUE_INFERENCE.get(klass)
+        if fn is not None:
+            return fn(value)
+    for ifn in _INFERENCE_FN:
+        hint = ifn(value)
         if hint is not None:
             return hint
     raise TypeError(
-        f"cannot store a value of type {type(value).__name__!r} in Ignite without a type hint"
+        f"cannot store a value of type {vtype.__name__!r} in Ignite without a type hint"
     )
 
 
 def is_hint(obj: Any) -> bool:
-    return isinstance(obj, type) and issubclass(obj, IgniteDataType)
+    """True if ``obj`` is a hint class (a subclass of :class:`IgniteDataType`)."""
+    return isinstance(obj, type) and (obj in _HINTS or issubclass(obj, IgniteDataType))
 
 
 NULL_CODE = 101
@@ -203,6 +277,10 @@ def encode(
         buf.append(NULL_CODE)
         return
     if hint is None:
+        enc = _ENCODERS.get(type(value))
+        if enc is not None:
+            enc(buf, value, ctx)
+            return
         hint = infer_hint(value)
     elif not is_hint(hint):
         raise TypeError(f"{hint!r} is not a pyignite type hint class")
@@ -212,9 +290,20 @@ def encode(
 def encode_item(buf: bytearray, item: Any, ctx: CodecContext = NO_CONTEXT) -> None:
     """Encode an element of a list or dict: either a value or a ``(value, hint)`` two-tuple."""
     if type(item) is tuple and len(item) == 2 and is_hint(item[1]):
-        encode(buf, item[0], item[1], ctx)
+        value = item[0]
+        if value is None:
+            buf.append(NULL_CODE)
+        else:
+            item[1].encode(buf, value, ctx)
+        return
+    if item is None:
+        buf.append(NULL_CODE)
+        return
+    enc = _ENCODERS.get(type(item))
+    if enc is not None:
+        enc(buf, item, ctx)
     else:
-        encode(buf, item, None, ctx)
+        infer_hint(item).encode(buf, item, ctx)
 
 
 def decode(buf: Any, pos: int, ctx: CodecContext = NO_CONTEXT) -> Tuple[Any, int]:
@@ -230,3 +319,42 @@ def decode(buf: Any, pos: int, ctx: CodecContext = NO_CONTEXT) -> Tuple[Any, int
         return DECODERS[code](buf, pos + 1, ctx)
     except (struct.error, IndexError) as exc:
         raise ParseError(f"truncated or malformed value of type code {code} at offset {pos}: {exc}") from None
+
+
+# --- back references (handles) ------------------------------------------------------------------
+
+class _HandleRegistry(threading.local):
+    def __init__(self) -> None:
+        self.depth = 0
+        self.objects: Dict[Tuple[int, int], Any] = {}
+
+
+_HANDLES = _HandleRegistry()
+_NOT_FOUND = object()
+
+
+def begin_object(buf: Any, pos: int, obj: Any) -> None:
+    """Record ``obj`` as the value whose type code is at ``buf[pos]``, so handles to it resolve to it.
+
+    Call before decoding the object's elements or fields; pair every call with :func:`end_object`.
+    """
+    h = _HANDLES
+    h.depth += 1
+    h.objects[(id(buf), pos)] = obj
+
+
+def end_object() -> None:
+    """Close a :func:`begin_object`; the registry is emptied when the outermost object is done."""
+    h = _HANDLES
+    h.depth -= 1
+    if h.depth <= 0:
+        h.depth = 0
+        h.objects.clear()
+
+
+def lookup_object(buf: Any, pos: int) -> Any:
+    """The object registered for ``buf[pos]`` by :func:`begin_object`, or :data:`NOT_FOUND`."""
+    return _HANDLES.objects.get((id(buf), pos), _NOT_FOUND)
+
+
+NOT_FOUND = _NOT_FOUND

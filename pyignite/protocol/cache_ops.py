@@ -11,10 +11,13 @@ import struct
 from typing import Any, Optional, Tuple
 
 from pyignite.datatypes.base import NO_CONTEXT, CodecContext, decode, encode, encode_item
+from pyignite.datatypes.cache_properties import decode_settings, encode_settings
+from pyignite.datatypes.prop_codes import PROP_NAME
 from pyignite.datatypes.standard import java_string_hash
 from pyignite.exceptions import CacheCreationError, CacheError
 from pyignite.protocol import op_codes as op
 from pyignite.protocol.frames import new_request
+from pyignite.protocol.handshake import LATEST
 from pyignite.protocol.request import Request
 
 __all__ = ["CacheRef", "cache_id"]
@@ -185,3 +188,145 @@ def keys_op(op_code: int, ref: CacheRef, keys: Any, parse: Any = None, tx_id: Op
 
 def get_all(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
     return keys_op(op.OP_CACHE_GET_ALL, ref, keys, parse_pairs, tx_id, ctx)
+
+
+# --- key-value operations and cache configuration (issue 4) --------------------------------------
+
+_BYTE = struct.Struct("<b")
+
+
+def put_if_absent(ref: CacheRef, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None,
+                  tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
+    """Reply: True if the value was put (the key was absent)."""
+    return key_value_op(op.OP_CACHE_PUT_IF_ABSENT, ref, key, value, key_hint, value_hint, parse_bool, tx_id, ctx)
+
+
+def get_and_put(ref: CacheRef, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None,
+                tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
+    """Reply: the previous value or None."""
+    return key_value_op(op.OP_CACHE_GET_AND_PUT, ref, key, value, key_hint, value_hint, parse_value, tx_id, ctx)
+
+
+def get_and_put_if_absent(ref: CacheRef, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None,
+                          tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
+    """Reply: the current value (nothing was put) or None (the value was put)."""
+    return key_value_op(op.OP_CACHE_GET_AND_PUT_IF_ABSENT, ref, key, value, key_hint, value_hint, parse_value,
+                        tx_id, ctx)
+
+
+def get_and_replace(ref: CacheRef, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None,
+                    tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
+    """Reply: the previous value (it was replaced) or None (the key was absent, nothing put)."""
+    return key_value_op(op.OP_CACHE_GET_AND_REPLACE, ref, key, value, key_hint, value_hint, parse_value,
+                        tx_id, ctx)
+
+
+def replace(ref: CacheRef, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None,
+            tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
+    """Reply: True if the key existed and its value was replaced."""
+    return key_value_op(op.OP_CACHE_REPLACE, ref, key, value, key_hint, value_hint, parse_bool, tx_id, ctx)
+
+
+def replace_if_equals(ref: CacheRef, key: Any, sample: Any, value: Any, key_hint: Any = None,
+                      sample_hint: Any = None, value_hint: Any = None, tx_id: Optional[int] = None,
+                      ctx: CodecContext = NO_CONTEXT) -> Request:
+    """``key, old value, new value``. Reply: True if the stored value equalled ``sample`` and was replaced."""
+    buf = cache_request(op.OP_CACHE_REPLACE_IF_EQUALS, ref, tx_id)
+    encode(buf, key, key_hint, ctx)
+    encode(buf, sample, sample_hint, ctx)
+    encode(buf, value, value_hint, ctx)
+    return Request(buf, parse_bool, CacheError, ref.what, tx_id=tx_id)
+
+
+def get_and_remove(ref: CacheRef, key: Any, key_hint: Any = None, tx_id: Optional[int] = None,
+                   ctx: CodecContext = NO_CONTEXT) -> Request:
+    """Reply: the removed value or None."""
+    return key_op(op.OP_CACHE_GET_AND_REMOVE, ref, key, key_hint, parse_value, tx_id, ctx)
+
+
+def remove_key(ref: CacheRef, key: Any, key_hint: Any = None, tx_id: Optional[int] = None,
+               ctx: CodecContext = NO_CONTEXT) -> Request:
+    """Reply: True if the key was there and was removed."""
+    return key_op(op.OP_CACHE_REMOVE_KEY, ref, key, key_hint, parse_bool, tx_id, ctx)
+
+
+def remove_if_equals(ref: CacheRef, key: Any, sample: Any, key_hint: Any = None, sample_hint: Any = None,
+                     tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
+    """Reply: True if the stored value equalled ``sample`` and the entry was removed."""
+    return key_value_op(op.OP_CACHE_REMOVE_IF_EQUALS, ref, key, sample, key_hint, sample_hint, parse_bool,
+                        tx_id, ctx)
+
+
+def remove_keys(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
+    return keys_op(op.OP_CACHE_REMOVE_KEYS, ref, keys, None, tx_id, ctx)
+
+
+def remove_all(ref: CacheRef, tx_id: Optional[int] = None) -> Request:
+    return Request(cache_request(op.OP_CACHE_REMOVE_ALL, ref, tx_id), None, CacheError, ref.what, tx_id=tx_id)
+
+
+def contains_key(ref: CacheRef, key: Any, key_hint: Any = None, tx_id: Optional[int] = None,
+                 ctx: CodecContext = NO_CONTEXT) -> Request:
+    return key_op(op.OP_CACHE_CONTAINS_KEY, ref, key, key_hint, parse_bool, tx_id, ctx)
+
+
+def contains_keys(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
+    return keys_op(op.OP_CACHE_CONTAINS_KEYS, ref, keys, parse_bool, tx_id, ctx)
+
+
+def clear(ref: CacheRef, tx_id: Optional[int] = None) -> Request:
+    return Request(cache_request(op.OP_CACHE_CLEAR, ref, tx_id), None, CacheError, ref.what, tx_id=tx_id)
+
+
+def clear_key(ref: CacheRef, key: Any, key_hint: Any = None, tx_id: Optional[int] = None,
+              ctx: CodecContext = NO_CONTEXT) -> Request:
+    return key_op(op.OP_CACHE_CLEAR_KEY, ref, key, key_hint, None, tx_id, ctx)
+
+
+def clear_keys(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
+    return keys_op(op.OP_CACHE_CLEAR_KEYS, ref, keys, None, tx_id, ctx)
+
+
+def put_all(ref: CacheRef, pairs: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
+    """``i32 count`` then (key, value) pairs; each key or value may be a ``(value, hint)`` tuple."""
+    items = list(pairs.items())
+    buf = cache_request(op.OP_CACHE_PUT_ALL, ref, tx_id)
+    buf += _INT.pack(len(items))
+    for key, value in items:
+        encode_item(buf, key, ctx)
+        encode_item(buf, value, ctx)
+    return Request(buf, None, CacheError, ref.what, tx_id=tx_id)
+
+
+def get_size(ref: CacheRef, peek_modes: Any = (), tx_id: Optional[int] = None) -> Request:
+    """``i32 count`` then one byte per peek mode (``CachePeekMode`` ordinal). Reply: an i64 count."""
+    modes = list(peek_modes)
+    buf = cache_request(op.OP_CACHE_GET_SIZE, ref, tx_id)
+    buf += _INT.pack(len(modes))
+    for mode in modes:
+        buf += _BYTE.pack(mode)
+    return Request(buf, parse_long, CacheError, ref.what, tx_id=tx_id)
+
+
+def get_configuration(ref: CacheRef) -> Request:
+    """``OP_CACHE_GET_CONFIGURATION``. Reply: the settings dict ``{PROP_*: value}``."""
+    buf = new_request(op.OP_CACHE_GET_CONFIGURATION)
+    buf += _PREFIX.pack(ref.cache_id, 0)
+    return Request(buf, decode_settings, CacheError, ref.what)
+
+
+def create_with_configuration(settings: dict, create: bool, version: Optional[Tuple[int, int, int]] = None,
+                              ctx: CodecContext = NO_CONTEXT) -> Request:
+    """``OP_CACHE_CREATE_WITH_CONFIGURATION`` (``create``) or ``OP_CACHE_GET_OR_CREATE_WITH_CONFIGURATION``.
+
+    :param settings: ``{PROP_*: value}`` with at least ``PROP_NAME``;
+    :param version: the negotiated protocol version (default: the newest this client speaks);
+    :raises ParameterError: unknown property codes or badly typed values (nothing is sent);
+    :raises NotSupportedError: ``PROP_EXPIRY_POLICY`` with protocol < 1.6.0.
+    Error replies raise :class:`CacheCreationError` (status 1001 when the cache exists).
+    """
+    buf = new_request(
+        op.OP_CACHE_CREATE_WITH_CONFIGURATION if create else op.OP_CACHE_GET_OR_CREATE_WITH_CONFIGURATION
+    )
+    encode_settings(buf, settings, version or LATEST, ctx)
+    return Request(buf, None, CacheCreationError, f"cache {settings[PROP_NAME]!r}")

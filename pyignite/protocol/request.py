@@ -7,14 +7,18 @@ error reply. The sync and async clients drive the same records; only the transpo
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Type
+import threading
+from typing import Any, Callable, Generator, Optional, Type
 
-from pyignite.datatypes.base import NO_CONTEXT, CodecContext
-from pyignite.exceptions import CacheError
+from pyignite.datatypes.base import NO_CONTEXT, CodecContext, MissingBinaryType
+from pyignite.exceptions import CacheError, ParseError
 from pyignite.protocol.frames import ResponseHeader, parse_response_header
 from pyignite.protocol.status import NAMES
 
-__all__ = ["Request", "raise_for_status", "read_response"]
+__all__ = [
+    "MAX_TYPE_FETCHES", "Request", "defer_prerequisite", "pending_prerequisites", "raise_for_status",
+    "read_response", "take_prerequisites", "typed_reply",
+]
 
 ParseFn = Callable[[bytes, int, CodecContext], Any]
 
@@ -49,11 +53,46 @@ class Request:
         self.what = what
         self.affinity = affinity
         self.tx_id = tx_id
-        #: requests that must succeed first (binary type registrations found while encoding)
-        self.prerequisites: list = []
+        #: requests that must succeed first (binary type registrations found while encoding): the
+        #: ones deferred in this thread since the last Request was built (see defer_prerequisite)
+        self.prerequisites: list = take_prerequisites()
 
     def __repr__(self) -> str:
         return f"Request(op={int.from_bytes(self.frame[4:6], 'little', signed=True)}, what={self.what!r})"
+
+
+# --- prerequisites found while encoding (issue 6: binary type registration) ----------------------
+
+class _Deferred(threading.local):
+    def __init__(self) -> None:
+        self.pending: list = []
+
+
+_DEFERRED = _Deferred()
+
+
+def defer_prerequisite(req: Request) -> None:
+    """Make ``req`` a prerequisite of the next :class:`Request` built in this thread.
+
+    Encoders call this (through the codec context) when a value needs something done on the server
+    first, e.g. registering a Complex object's binary type; request builders encode their values and
+    then construct the Request, which takes every deferred request into its ``prerequisites``.
+    """
+    _DEFERRED.pending.append(req)
+
+
+def pending_prerequisites() -> list:
+    """The requests deferred in this thread and not yet taken by a Request (do not modify)."""
+    return _DEFERRED.pending
+
+
+def take_prerequisites() -> list:
+    """Take (and clear) the requests deferred in this thread."""
+    pending = _DEFERRED.pending
+    if not pending:
+        return []
+    _DEFERRED.pending = []
+    return pending
 
 
 def raise_for_status(req: Request, header: ResponseHeader) -> None:
@@ -74,3 +113,27 @@ def read_response(
     if req.parse is None:
         return None
     return req.parse(frame, header.payload_offset, ctx)
+
+
+# --- replies that need binary types (issue 8: shared by the sync and async runners) -------------
+
+#: How many binary types one reply may make a client fetch before it is called garbled.
+MAX_TYPE_FETCHES = 64
+
+
+def typed_reply(
+    req: Request, frame: bytes, header: ResponseHeader, flags_header: bool, ctx: CodecContext,
+) -> Generator[Request, Any, Any]:
+    """A plan that parses the reply to ``req`` although it names binary types ``ctx`` does not know:
+    it yields the request that fetches each missing type (its parse records it in ``ctx``), then
+    parses again. A facade runs it with its ``_drive`` when :func:`read_response` raised
+    :class:`~pyignite.datatypes.base.MissingBinaryType`; decoding itself never does I/O.
+
+    Raises :class:`ParseError` after :data:`MAX_TYPE_FETCHES` fetches.
+    """
+    for _ in range(MAX_TYPE_FETCHES):
+        try:
+            return read_response(req, frame, header, flags_header, ctx)
+        except MissingBinaryType as missing:
+            yield ctx.fetch_type_request(missing)
+    raise ParseError(f"reply to {req!r} needs more than {MAX_TYPE_FETCHES} binary types")

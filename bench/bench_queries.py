@@ -1,0 +1,162 @@
+"""Benchmark: scanning and selecting up to 1,000,000 rows, against the official pyignite 0.6.1.
+
+    .venv/bin/python bench/bench_queries.py [--rows 1000000] [--small 100000] [--port 11080]
+
+One SQL node is started (a 1 GiB data region) and a table of ``--rows`` rows ``(id INT, v VARCHAR)``
+is loaded with ``INSERT ... SELECT FROM SYSTEM_RANGE`` batches (its cache keeps plain keys and
+values, so a scan yields ``(int, str)`` pairs as the SQL query yields ``[int, str]`` rows). Then, for
+each client, in a fresh subprocess each:
+
+* **scan**: ``cache.scan(page_size=1024)``, reading the first N entries;
+* **select**: ``client.sql('SELECT id, v FROM t WHERE id <= ?', page_size=1024, lazy=True)``.
+
+Reported: rows/s at N = ``--rows`` for both clients with the peak resident memory (``ru_maxrss``) of
+the process; and for this client, at N = ``--small`` and N = ``--rows``, the peak RSS and the peak of
+Python allocations while reading (``tracemalloc``, a separate run) -- streaming cursors keep both flat.
+The official client's select is slow, so the whole run takes about three minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Any, Dict, List
+
+from common import ROOT, print_table, run_official, save_results
+
+TABLE = "QBENCH"
+CACHE = "qbench"
+
+# The measuring half, run in a subprocess by both clients (same code: the APIs agree).
+MEASURE = r"""
+import json, resource, sys, time, tracemalloc
+from pyignite import Client
+
+port, kind, n, trace = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4] == 'trace'
+client = Client()
+client.connect('127.0.0.1', port)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if trace:
+    tracemalloc.start()
+count = 0
+checksum = 0
+start = time.perf_counter()
+if kind == 'scan':
+    cursor = client.get_cache('qbench').scan(page_size=1024)
+    with cursor:
+        for key, value in cursor:
+            checksum += key
+            count += 1
+            if count == n:
+                break
+else:
+    cursor = client.sql('SELECT id, v FROM QBENCH WHERE id <= ?', page_size=1024, query_args=[n], lazy=True)
+    with cursor:
+        for row in cursor:
+            checksum += row[0]
+            count += 1
+elapsed = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+traced = tracemalloc.get_traced_memory()[1] if trace else None
+client.close()
+print(json.dumps({'rows': count, 'seconds': elapsed, 'base_kb': base, 'peak_kb': peak, 'traced_peak': traced,
+                  'checksum': checksum}))
+"""
+
+
+def run_ours(port: int, kind: str, n: int, trace: bool = False) -> Dict[str, Any]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT)
+    res = subprocess.run([sys.executable, "-c", MEASURE, str(port), kind, str(n), "trace" if trace else "-"],
+                         capture_output=True, text=True, env=env, timeout=900, cwd=str(ROOT / "bench"))
+    if res.returncode != 0:
+        raise RuntimeError(f"measuring {kind} failed:\n{res.stdout}\n{res.stderr[-4000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def load(port: int, rows: int) -> float:
+    sys.path.insert(0, str(ROOT))
+    from pyignite import Client
+
+    start = time.perf_counter()
+    with Client(timeout=600).connect("127.0.0.1", port) as client:
+        client.sql(f'CREATE TABLE {TABLE} (id INT PRIMARY KEY, v VARCHAR) '
+                   f'WITH "wrap_key=false,wrap_value=false,cache_name={CACHE}"')
+        batch = 100_000
+        for lo in range(1, rows + 1, batch):
+            hi = min(lo + batch - 1, rows)
+            client.sql(f"INSERT INTO {TABLE} (id, v) SELECT x, CONCAT('value-', x) FROM SYSTEM_RANGE(?, ?)",
+                       query_args=[lo, hi])
+        (count,) = next(client.sql(f"SELECT COUNT(*) FROM {TABLE}"))
+        assert count == rows, count
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=100_000)
+    parser.add_argument("--port", type=int, default=11080, help="client port of the benchmark node")
+    args = parser.parse_args()
+    big, small = args.rows, args.small
+
+    import harness  # importable once bench/common.py has put server/ on sys.path
+
+    cluster = harness.Cluster("bench-queries", base_port=args.port - harness.PORT_OFFSET, sql=True, region_mb=1024)
+    cluster.start()
+    try:
+        port = cluster.ports[0]
+        loaded = load(port, big)
+        print(f"[bench] loaded {big:,} rows in {loaded:.1f} s", file=sys.stderr)
+        results: Dict[str, Dict[str, Any]] = {}
+
+        def check(who: str, kind: str, n: int, r: Dict[str, Any]) -> Dict[str, Any]:
+            if r["rows"] != n or (kind == "select" and r["checksum"] != n * (n + 1) // 2):
+                raise RuntimeError(f"{who}: {kind} of {n} rows returned {r}")
+            return r
+
+        for kind in ("scan", "select"):
+            # throughput and peak RSS at the full size, for both clients
+            ours = check("ours", kind, big, run_ours(port, kind, big))
+            theirs = check("official", kind, big, run_official(MEASURE, str(port), kind, str(big), "-", timeout=900))
+            results[f"{kind}-{big}"] = {"ours": ours, "official": theirs}
+            print(f"[bench] {kind} {big:,}: ours {big / ours['seconds']:,.0f} rows/s, "
+                  f"official {big / theirs['seconds']:,.0f} rows/s", file=sys.stderr)
+            # memory of ours at both sizes: peak RSS, and the peak of Python allocations while reading
+            results[f"{kind}-{small}"] = {"ours": check("ours", kind, small, run_ours(port, kind, small))}
+            for n in (small, big):
+                results[f"{kind}-{n}"]["ours-traced"] = check("ours", kind, n, run_ours(port, kind, n, trace=True))
+    finally:
+        cluster.stop()
+
+    rows: List[Any] = []
+    for kind in ("scan", "select"):
+        r = results[f"{kind}-{big}"]
+        rows.append((f"{kind} {big:,} rows (page 1024)", big / r["ours"]["seconds"], big / r["official"]["seconds"],
+                     None))
+    print_table("Query throughput", rows, unit="rows/s")
+
+    mem_rows: List[Any] = []
+    for kind in ("scan", "select"):
+        r = results[f"{kind}-{big}"]
+        mem_rows.append((f"{kind} {big:,} rows: peak RSS", r["ours"]["peak_kb"] / 1024,
+                         r["official"]["peak_kb"] / 1024, None))
+    print_table("Peak resident memory of the client process (MiB; lower is better)", mem_rows, unit="MiB")
+
+    print(f"| operation | peak RSS, {small:,} rows (MiB) | peak RSS, {big:,} rows (MiB) "
+          f"| peak Python allocations while reading, {small:,} rows (KiB) | same, {big:,} rows (KiB) |")
+    print("|---|---:|---:|---:|---:|")
+    for kind in ("scan", "select"):
+        a, b = results[f"{kind}-{small}"], results[f"{kind}-{big}"]
+        print(f"| {kind} (pyignite) | {a['ours']['peak_kb'] / 1024:.1f} | {b['ours']['peak_kb'] / 1024:.1f} "
+              f"| {a['ours-traced']['traced_peak'] / 1024:,.0f} | {b['ours-traced']['traced_peak'] / 1024:,.0f} |")
+    print()
+    save_results("queries", {"rows": big, "small": small, "load_seconds": loaded, "results": results})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Data shared by the examples (not an example itself)."""

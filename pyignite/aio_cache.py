@@ -1,0 +1,47 @@
+"""The :class:`AioCache`: key-value access to one Ignite cache, for asyncio.
+
+Every method is defined once in :class:`pyignite.api_base.BaseCache` and shared with the blocking
+:class:`pyignite.cache.Cache`; through an :class:`~pyignite.aio_client.AioClient` each of them returns
+an awaitable instead of a value. Query methods (``scan``, ``select_row``) return a cursor call usable
+as ``cursor = await cache.scan()``, ``async with cache.scan() as cursor`` or ``async for row in
+cache.scan()``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generator, Union
+
+from pyignite.api_base import BaseCache
+
+if TYPE_CHECKING:
+    from pyignite.aio_client import AioClient
+
+__all__ = ["AioCache"]
+
+
+class AioCache(BaseCache):
+    """Ignite cache abstraction for asyncio: the methods of :class:`~pyignite.cache.Cache`, as coroutines.
+
+    Obtain one with ``await client.create_cache(...)``, ``await client.get_or_create_cache(...)`` or
+    ``client.get_cache(...)`` (no I/O; ``await client.get_cache(...)`` works as well, as in pyignite
+    0.6). Errors are those of the blocking methods, raised at the ``await``.
+    """
+
+    _client: AioClient
+
+    def __init__(self, client: AioClient, settings: Union[str, dict, None] = None) -> None:
+        super().__init__(client, settings)
+
+    def __await__(self) -> Generator[Any, None, AioCache]:
+        """``await client.get_cache(name)`` is the cache itself (``get_cache`` does no I/O)."""
+        return self
+        yield  # pragma: no cover - makes this a generator; nothing is ever awaited
+
+    def scan(self, *args: Any, **kwargs: Any) -> Any:
+        return self._client._cursor_call(super().scan(*args, **kwargs))
+
+    def select_row(self, *args: Any, **kwargs: Any) -> Any:
+        return self._client._cursor_call(super().select_row(*args, **kwargs))
+
+    scan.__doc__ = BaseCache.scan.__doc__
+    select_row.__doc__ = BaseCache.select_row.__doc__

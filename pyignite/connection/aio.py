@@ -1,0 +1,261 @@
+"""asyncio transport: one TCP (optionally TLS) connection to one Ignite node, many requests in flight.
+
+Like the blocking transport it only moves bytes; handshake negotiation, request ids, reply routing,
+liveness and error wording are :class:`pyignite.protocol.session.Session`, shared with it.
+
+Theory of operation
+-------------------
+* **Streams.** The connection is an ``asyncio`` stream pair (``asyncio.open_connection``, TLS through
+  the same ``ssl.SSLContext`` as the blocking transport).
+* **Writing.** :meth:`AioConnection.request` stamps the frame, registers a future under its request id
+  and queues the frame; frames queued during one turn of the event loop are written together by one
+  callback (one system call for a burst of requests). A frame is always written whole, so a caller
+  cancelled at any point cannot leave half a request on the wire. When the transport's write buffer
+  is above a limit (the node reads slowly), new requests wait for it to drain.
+* **Reading.** One reader task per connection reads the stream, and files every reply into the future
+  registered under its request id. A reply whose future is gone (its caller was cancelled or timed
+  out) is read and dropped, so the stream stays in step and the next caller gets its own reply.
+* **Timeouts.** With a ``timeout``, each request has a timer; when it fires first, the request fails
+  with :class:`~pyignite.protocol.session.RequestTimeoutError`. If nothing at all arrived from the
+  node since the request was sent, the node is considered silent and the connection is broken, so the
+  client fails over (the same rule as the blocking transport).
+* **Broken connections.** End of stream, a socket error or a garbled frame fails every pending
+  request with the same :class:`~pyignite.exceptions.SocketError`; later requests fail at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from pyignite.exceptions import SocketError
+from pyignite.protocol.frames import ResponseHeader
+from pyignite.protocol.session import RECV_SIZE, Handshake, RequestTimeoutError, Session
+
+__all__ = ["AioConnection", "RequestTimeoutError"]
+
+Reply = Tuple[ResponseHeader, bytes]
+
+#: Above this many unsent bytes in the transport, new requests wait for the buffer to drain.
+WRITE_BUFFER_LIMIT = 1 << 20
+
+#: Seconds ``close()`` waits for the stream to shut down (a TLS close_notify exchange).
+CLOSE_TIMEOUT = 5.0
+
+
+class AioConnection(Session):
+    """An asyncio connection to one node; any number of tasks may have requests in flight on it.
+
+    Parameters are those of :class:`pyignite.protocol.session.Session` (``host``, ``port``,
+    ``timeout``, ``ssl_context``, ``username``, ``password``, ``protocol_version``, ``features``,
+    ``connect_timeout``). Create it, ``await connect()``, then ``await request(frame)``.
+    """
+
+    def __init__(self, host: str, port: int, timeout: Optional[float] = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(host, port, timeout, *args, **kwargs)
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._writer: Optional[asyncio.StreamWriter] = None
+        self._reader_task: Optional[asyncio.Task] = None
+        self._pending: Dict[int, asyncio.Future] = {}
+        self._out: List[bytearray] = []
+        self._broken: Optional[SocketError] = None
+        self._drain_lock: Optional[asyncio.Lock] = None
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def alive(self) -> bool:
+        return self._writer is not None and self._broken is None
+
+    @property
+    def in_flight(self) -> int:
+        """How many requests wait for their reply."""
+        return len(self._pending)
+
+    async def connect(self) -> AioConnection:
+        """Open the stream and complete the handshake; on a version mismatch retry with the server's.
+
+        Raises :class:`SocketError` naming host and port when the node cannot be reached or stays
+        silent for ``connect_timeout``, :class:`HandshakeError` when it refuses the handshake.
+        """
+        hs = self.handshake()
+        self.notify_handshake_start(hs.version)  # monitoring (issue 9)
+        try:
+            while True:
+                reader, writer = await self._open()
+                try:
+                    accepted = await asyncio.wait_for(self._handshake(reader, writer, hs), self.connect_timeout)
+                except BaseException as exc:
+                    writer.close()
+                    if isinstance(exc, asyncio.TimeoutError):
+                        raise self.handshake_error(TimeoutError(str(exc))) from exc
+                    raise
+                if accepted:
+                    break
+                writer.close()
+        except BaseException as exc:
+            self.notify_handshake_fail(hs.version, exc)
+            raise
+        sock = writer.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        self._loop = asyncio.get_running_loop()
+        self._drain_lock = asyncio.Lock()
+        self._writer = writer
+        self._reader_task = self._loop.create_task(self._read_loop(reader))
+        self.notify_handshake_success()
+        return self
+
+    async def _open(self) -> Tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        ssl_context = self.ssl_context
+        try:
+            return await asyncio.wait_for(
+                asyncio.open_connection(
+                    self.host, self.port, ssl=ssl_context, server_hostname=self.host if ssl_context else None,
+                    limit=RECV_SIZE,
+                ),
+                self.connect_timeout,
+            )
+        except asyncio.TimeoutError as exc:
+            raise self.connect_error(TimeoutError(f"timed out after {self.connect_timeout} s")) from exc
+        except OSError as exc:
+            if isinstance(exc, ssl.SSLError):
+                raise self.tls_error(exc) from exc
+            raise self.connect_error(exc) from exc
+
+    async def _handshake(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, hs: Handshake) -> bool:
+        """One handshake attempt: True if accepted, False to retry with ``hs.version``."""
+        try:
+            writer.write(hs.request)
+            outcome = None
+            while outcome is None:
+                outcome = hs.feed(await reader.read(hs.need()))
+            return outcome
+        except Exception as exc:
+            raise self.handshake_error(exc)  # noqa: B904 - chained by handshake_error
+
+    async def close(self) -> None:
+        """Close the stream; pending requests fail with :class:`SocketError`."""
+        task = self._reader_task
+        writer = self._writer
+        self._fail(self.closed_error(), by_client=True)
+        if task is not None and task is not asyncio.current_task():
+            await asyncio.wait({task})
+        if writer is not None:
+            # bounded: a TLS peer that never answers close_notify must not hang close()
+            waiter = asyncio.ensure_future(writer.wait_closed())
+            done, _ = await asyncio.wait({waiter}, timeout=CLOSE_TIMEOUT)
+            if done:
+                waiter.exception()  # retrieved: an error while closing is of no interest
+            else:
+                waiter.cancel()
+
+    def _fail(self, exc: BaseException, by_client: bool = False) -> SocketError:
+        """Break the connection: fail every pending request with the error, close the stream."""
+        was_alive = self._broken is None and self._writer is not None  # monitoring (issue 9)
+        if self._broken is None:
+            self._broken = self.broken_error(exc)
+        err = self._broken
+        pending, self._pending = self._pending, {}
+        for fut in pending.values():
+            if not fut.done():
+                fut.set_exception(err)
+        self._out = []
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
+        task = self._reader_task
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
+        if was_alive:
+            self.notify_down(err, by_client)
+        return err
+
+    # --- I/O ----------------------------------------------------------------------------------
+
+    async def _read_loop(self, reader: asyncio.StreamReader) -> None:
+        """The reader task: file every reply into its caller's future until the stream ends."""
+        pending = self._pending
+        try:
+            while True:
+                chunk = await reader.read(RECV_SIZE)
+                if not chunk:
+                    raise self.eof_error()
+                for header, frame in self.replies(chunk):
+                    fut = pending.pop(header.request_id, None)
+                    if fut is not None and not fut.done():  # else: its caller gave up; drop it
+                        fut.set_result((header, frame))
+                if pending is not self._pending:
+                    return  # the connection was failed meanwhile
+        except asyncio.CancelledError:
+            return
+        except Exception as exc:
+            self._fail(exc)
+
+    def _flush(self) -> None:
+        """Write every queued frame at once (scheduled once per loop turn by :meth:`request`)."""
+        out, self._out = self._out, []
+        writer = self._writer
+        if writer is None or not out:
+            return
+        try:
+            writer.writelines(out)
+        except Exception as exc:
+            self._fail(exc)
+
+    def _expire(self, fut: asyncio.Future, mark: int) -> None:
+        """A request's timer fired: fail it; if the node sent nothing since, break the connection."""
+        if fut.done():
+            return
+        silent = self.silent_since(mark)
+        err = self.timeout_error(silent)
+        fut.set_exception(err)
+        if silent:
+            self._fail(err)
+
+    async def request(self, frame: bytearray, on_sent: Optional[Callable[[int], None]] = None) -> Reply:
+        """Send a request frame and wait for its reply; return the parsed header and the frame.
+
+        Raises :class:`RequestTimeoutError` after ``timeout`` seconds and :class:`SocketError` when the
+        connection is or becomes broken. Cancelling the awaiting task leaves the connection intact:
+        the request is still written whole and its reply is dropped when it arrives. ``on_sent`` is
+        called with the request id once the request is queued (monitoring, issue 9).
+        """
+        writer = self._writer
+        if writer is None or self._broken is not None:
+            raise self._broken or self.closed_error()
+        if writer.transport.get_write_buffer_size() > WRITE_BUFFER_LIMIT:
+            await self._drain()
+        loop = self._loop
+        assert loop is not None
+        request_id = self.stamp(frame)
+        fut = loop.create_future()
+        self._pending[request_id] = fut
+        if not self._out:
+            loop.call_soon(self._flush)
+        self._out.append(frame)
+        if on_sent is not None:
+            on_sent(request_id)
+        timeout = self.timeout
+        timer = None if timeout is None else loop.call_later(timeout, self._expire, fut, self.mark())
+        try:
+            return await fut
+        finally:
+            if timer is not None:
+                timer.cancel()
+            self._pending.pop(request_id, None)
+
+    async def _drain(self) -> None:
+        """Wait until the transport's write buffer is below the limit (one drainer at a time)."""
+        assert self._drain_lock is not None
+        async with self._drain_lock:
+            writer = self._writer
+            if writer is None:
+                raise self._broken or self.closed_error()
+            try:
+                await writer.drain()
+            except Exception as exc:
+                raise self._fail(exc) from exc

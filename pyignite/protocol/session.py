@@ -1,0 +1,300 @@
+"""The I/O-free half of a client connection, shared by the blocking and the asyncio transports.
+
+Theory of operation
+-------------------
+A transport (:mod:`pyignite.connection.sync`, :mod:`pyignite.connection.aio`) owns a socket or a
+stream and nothing else. Everything it decides that does not depend on *how* bytes move lives here,
+written once:
+
+* **Handshake negotiation** (:class:`Handshake`): which version to propose, how to read the reply from
+  whatever chunks arrive, whether a refusal means "retry on a new socket with the version the server
+  offered" or a :class:`~pyignite.exceptions.HandshakeError`.
+* **Request ids** (:meth:`Session.stamp`): ids are unique per connection and increase; a transport
+  stamps a frame just before queueing it and uses the id to match the reply to its caller.
+* **Reply routing** (:meth:`Session.replies`): a transport feeds every chunk it reads and gets back
+  ``(header, frame)`` pairs to hand to the callers waiting for ``header.request_id``. Server
+  notifications are skipped, the affinity topology version is recorded, a garbled stream raises
+  :class:`~pyignite.exceptions.ParseError`. A reply nobody waits for any longer (its caller was
+  cancelled or timed out) is simply not claimed by the transport, so it is read and dropped: the
+  stream stays in step and no memory is kept for it.
+* **Liveness** (:meth:`Session.mark`, :meth:`Session.silent_since`): when a call times out, the
+  transport asks whether *anything* arrived since that request was sent. If something did, the node
+  is alive and only that call fails (its late reply will be dropped); if nothing did, the node went
+  silent for a whole timeout, the connection is declared broken and every waiter gets the error, so
+  the client fails over to the next node as the specification's failover example expects.
+* **Error wording**: every transport error names the node and says what happened in the same words,
+  whichever transport raised it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import uuid
+from typing import Any, FrozenSet, List, Optional, Set, Tuple
+
+from pyignite.exceptions import HandshakeError, ParseError, SocketError
+from pyignite.protocol.frames import FrameBuffer, ResponseHeader, parse_response_header, stamp
+from pyignite.protocol.handshake import (
+    CLIENT_FEATURES,
+    PROTOCOL_VERSIONS,
+    Version,
+    build_handshake,
+    parse_handshake,
+)
+
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "Handshake", "RECV_SIZE", "RequestTimeoutError", "Session"]
+
+#: Connecting and the handshake are bounded even when no operation timeout is set, so a silent peer
+#: never hangs ``connect()``.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+
+#: How many bytes a transport asks its socket for at once.
+RECV_SIZE = 1 << 16
+
+Reply = Tuple[ResponseHeader, bytes]
+
+#: What a timed-out socket operation raises (``socket.timeout`` is not a ``TimeoutError`` before 3.10).
+TIMEOUTS = (TimeoutError, socket.timeout)
+
+
+class RequestTimeoutError(SocketError, TimeoutError):
+    """A request got no reply within the client's ``timeout``.
+
+    It is a :class:`~pyignite.exceptions.SocketError` (so an ``OSError``) and a :class:`TimeoutError`
+    (so ``asyncio.TimeoutError`` on Python >= 3.11). Whether the connection survives is said in the
+    message (see :meth:`Session.silent_since`).
+    """
+
+
+class Session:
+    """Settings and protocol state of one connection to one node (no I/O).
+
+    :param host: node address;
+    :param port: node thin client port;
+    :param timeout: seconds a request may wait for its reply (``None``: without limit);
+    :param ssl_context: an ``ssl.SSLContext`` for the transport to wrap the stream in, or ``None``;
+    :param username: and ``password``: credentials sent in the handshake (protocol >= 1.1.0);
+    :param protocol_version: the version to propose first (default: the newest we speak);
+    :param features: the feature bits to announce (protocol >= 1.7.0);
+    :param connect_timeout: seconds for connecting and the handshake (default: ``timeout``, or
+        :data:`DEFAULT_CONNECT_TIMEOUT` when that is ``None``);
+    :param events: the client's :class:`~pyignite.monitoring.EventDispatcher`, or ``None``; the
+        transports report connection events through the ``notify_*`` methods.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        timeout: Optional[float] = None,
+        ssl_context: object = None,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        protocol_version: Optional[Version] = None,
+        features: FrozenSet[int] = CLIENT_FEATURES,
+        connect_timeout: Optional[float] = None,
+        events: Any = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        if connect_timeout is None:
+            connect_timeout = timeout if timeout is not None else DEFAULT_CONNECT_TIMEOUT
+        self.connect_timeout = connect_timeout
+        self.ssl_context = ssl_context
+        self.username = username
+        self.password = password
+        self.requested_version: Version = protocol_version or PROTOCOL_VERSIONS[0]
+        self.client_features = features
+        #: negotiated protocol version (``None`` until the handshake succeeds)
+        self.protocol_version: Optional[Version] = None
+        #: feature bits the server announced (protocol >= 1.7.0)
+        self.features: FrozenSet[int] = frozenset()
+        #: the node's UUID (protocol >= 1.4.0)
+        self.node_uuid: Optional[uuid.UUID] = None
+        #: latest affinity topology version reported in a response header, if any
+        self.topology: Optional[Tuple[int, int]] = None
+        #: whether responses carry the flags field (protocol >= 1.4.0), fixed by the handshake
+        self.flags_header = False
+        self._ids = itertools.count(1)
+        self._frames = FrameBuffer()
+        self._received = 0
+        #: monitoring: a :class:`pyignite.monitoring.EventDispatcher` or ``None`` (issue 9)
+        self.events = events
+
+    def __repr__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    # --- handshake ------------------------------------------------------------------------------
+
+    def handshake(self) -> Handshake:
+        """A fresh negotiation, starting with the requested version."""
+        return Handshake(self)
+
+    def _accept(self, version: Version, features: FrozenSet[int], node_uuid: Optional[uuid.UUID]) -> None:
+        self.protocol_version = version
+        self.flags_header = version >= (1, 4, 0)
+        self.features = features
+        self.node_uuid = node_uuid
+
+    # --- monitoring (issue 9): the transports report connection events through these ----------
+
+    def notify_handshake_start(self, version: Version) -> None:
+        """A connection attempt begins (once per ``connect()``, proposing ``version``)."""
+        if self.events is not None:
+            self.events.handshake_start(self.host, self.port, version)
+
+    def notify_handshake_success(self) -> None:
+        """``connect()`` succeeded (the session knows the version and node UUID)."""
+        if self.events is not None:
+            self.events.handshake_success(self.host, self.port, self.protocol_version, self.node_uuid)
+
+    def notify_handshake_fail(self, version: Version, exc: BaseException) -> None:
+        """``connect()`` failed with ``exc`` (unreachable node, silence, refusal, bad credentials)."""
+        if self.events is not None:
+            self.events.handshake_fail(self.host, self.port, version, exc)
+
+    def notify_down(self, exc: BaseException, by_client: bool) -> None:
+        """A live connection ended: closed by the client, or lost because of ``exc``."""
+        if self.events is not None:
+            if by_client:
+                self.events.connection_closed(self.host, self.port, self.node_uuid)
+            else:
+                self.events.connection_lost(self.host, self.port, self.node_uuid, exc)
+
+    # --- requests and replies -------------------------------------------------------------------
+
+    def stamp(self, frame: bytearray) -> int:
+        """Give ``frame`` (from :func:`~pyignite.protocol.frames.new_request`) the next request id."""
+        request_id = next(self._ids)
+        stamp(frame, request_id)
+        return request_id
+
+    def replies(self, chunk: bytes) -> List[Reply]:
+        """Feed bytes read from the stream; return the ``(header, frame)`` of every reply completed.
+
+        Raises :class:`ParseError` when the stream is garbled (the transport must then give up the
+        connection: it cannot find the next frame boundary).
+        """
+        self._frames.feed(chunk)
+        out: List[Reply] = []
+        flags_header = self.flags_header
+        for frame in self._frames.frames():
+            header = parse_response_header(frame, flags_header)
+            self._received += 1
+            if header.topology is not None:
+                self.topology = header.topology
+            if header.is_notification:
+                continue  # server notifications (continuous queries, compute) are not used yet
+            out.append((header, frame))
+        return out
+
+    def mark(self) -> int:
+        """A liveness mark to take when a request is sent (see :meth:`silent_since`)."""
+        return self._received
+
+    def silent_since(self, mark: int) -> bool:
+        """Whether no frame at all has arrived since :meth:`mark` returned ``mark``."""
+        return self._received == mark
+
+    # --- error wording --------------------------------------------------------------------------
+
+    def closed_error(self) -> SocketError:
+        return SocketError(f"connection to {self} is closed")
+
+    def connect_error(self, exc: BaseException) -> SocketError:
+        return _chain(SocketError(f"cannot connect to {self}: {exc}"), exc)
+
+    def tls_error(self, exc: BaseException) -> SocketError:
+        return _chain(SocketError(f"TLS handshake with {self} failed: {exc}"), exc)
+
+    def handshake_error(self, exc: BaseException) -> BaseException:
+        """What a transport raises when the handshake exchange itself failed with ``exc``."""
+        if isinstance(exc, (SocketError, ParseError, HandshakeError)):
+            return exc
+        if isinstance(exc, TIMEOUTS):
+            return _chain(SocketError(f"no handshake reply from {self} within {self.connect_timeout} s"), exc)
+        return _chain(SocketError(f"handshake with {self} failed: {exc}"), exc)
+
+    def eof_error(self) -> SocketError:
+        return SocketError(f"{self} closed the connection")
+
+    def broken_error(self, exc: BaseException) -> SocketError:
+        """The error every waiter gets when the connection breaks because of ``exc``."""
+        if isinstance(exc, SocketError):
+            return exc
+        if isinstance(exc, TIMEOUTS):
+            return _chain(SocketError(f"{self} timed out after {self.timeout} s"), exc)
+        return _chain(SocketError(f"connection to {self} broken: {exc}"), exc)
+
+    def timeout_error(self, silent: bool) -> RequestTimeoutError:
+        """The error of a call that timed out; ``silent``: nothing arrived meanwhile (see module doc)."""
+        if silent:
+            return RequestTimeoutError(
+                f"{self} did not answer within {self.timeout} s and sent nothing meanwhile: "
+                "connection closed"
+            )
+        return RequestTimeoutError(f"{self} did not answer this request within {self.timeout} s")
+
+
+def _chain(err: SocketError, cause: BaseException) -> SocketError:
+    err.__cause__ = cause
+    return err
+
+
+class Handshake:
+    """One handshake negotiation, sans I/O.
+
+    The transport opens a socket, sends :attr:`request`, and feeds what it reads to :meth:`feed`
+    until that returns ``True`` (accepted: the session now knows the version, features and node
+    UUID) or ``False`` (refused with a version we also speak: close the socket, open a new one and
+    send the new :attr:`request`). ``feed`` raises :class:`HandshakeError` when the server refuses
+    for good (an authentication failure, or no common version), :class:`SocketError` when the
+    stream ends first and :class:`ParseError` on a garbled reply.
+    """
+
+    __slots__ = ("_frames", "_session", "_tried", "version")
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.version: Version = session.requested_version
+        self._tried: Set[Version] = {self.version}
+        self._frames = FrameBuffer()
+
+    @property
+    def request(self) -> bytes:
+        """The handshake frame for the current attempt (length prefix included)."""
+        s = self._session
+        return build_handshake(self.version, s.client_features, s.username, s.password)
+
+    def need(self) -> int:
+        """How many bytes to ask the socket for next."""
+        return max(self._frames.needed(), 4096)
+
+    def feed(self, chunk: bytes) -> Optional[bool]:
+        """Take bytes of the reply: ``None`` wants more, ``True`` accepted, ``False`` retry."""
+        s = self._session
+        if not chunk:
+            hint = " (is the port TLS-only?)" if s.ssl_context is None else ""
+            raise SocketError(f"{s} closed the connection during the handshake{hint}")
+        self._frames.feed(chunk)
+        frame = self._frames.next_frame()
+        if frame is None:
+            return None
+        self._frames = FrameBuffer()
+        result = parse_handshake(frame, self.version)
+        if result.success:
+            s._accept(self.version, result.features, result.node_uuid)
+            return True
+        offered = result.server_version
+        if (
+            offered is not None
+            and offered in PROTOCOL_VERSIONS
+            and offered not in self._tried
+            and not result.status  # an auth failure is not a version problem
+        ):
+            self.version = offered
+            self._tried.add(offered)
+            return False
+        raise HandshakeError(offered, result.message or "handshake refused", result.status)
