@@ -130,6 +130,20 @@ class AioClient(BaseClient):
                     return conn
             raise nodes.out_of_nodes()
 
+    async def reconnect(self) -> AioClient:
+        """Leave the current node now and connect to the next one the ``connect()`` iterable yields.
+
+        Not needed for failover (a call after a broken connection reconnects by itself). Calls in
+        flight on the current connection fail with :class:`SocketError`. Returns the client. Raises
+        :class:`ReconnectError` when no node is left (or the client was never connected),
+        :class:`HandshakeError` when the next node refuses the handshake.
+        """
+        conn = self._conn
+        if conn is not None:
+            await conn.close()  # no longer alive: _connection() moves on to the next node
+        await self._connection()
+        return self
+
     async def close(self) -> None:
         """Close the connection and forget the nodes (``connect()`` may be called again)."""
         conn, self._conn = self._conn, None

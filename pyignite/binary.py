@@ -46,7 +46,16 @@ from pyignite.protocol import binary_ops
 from pyignite.protocol.binary_ops import BinaryMeta
 from pyignite.protocol.request import Request, defer_prerequisite, pending_prerequisites, take_prerequisites
 
-__all__ = ["BinaryRegistry", "BinaryTypeInfo", "GenericObjectMeta", "hint_for_type_code", "type_code_of_hint"]
+__all__ = [
+    "BinaryRegistry",
+    "BinaryTypeInfo",
+    "GenericObjectMeta",
+    "class_name_for",
+    "entity_id",
+    "hint_for_type_code",
+    "schema_id",
+    "type_code_of_hint",
+]
 
 
 def hint_for_type_code(code: int) -> Any:
@@ -438,6 +447,3 @@ def type_id_arg(binary_type: Any) -> int:
         return entity_id(binary_type)
     except (TypeError, ValueError) as exc:
         raise ParameterError(f"binary_type: {exc}") from None
-
-
-__all__ += ["class_name_for", "meta_for_schema", "schema_id_arg", "type_id_arg", "meta_to_dict"]

@@ -15,8 +15,26 @@ asyncio client.
 
 Threads
 -------
-A client may be shared by threads: requests from many threads are multiplexed on one connection and
-matched to their callers by request id.
+A client may be shared by any number of threads (issue 8). The model is one connection with
+request-id multiplexing, not a pool:
+
+* every call sends its request at once, whatever other threads have in flight (requests are
+  pipelined on the one connection), and gets the reply to *its* request: replies are matched to
+  callers by request id, in whatever order the node sends them;
+* one waiting thread at a time reads the socket and hands every reply it reads straight to the
+  thread waiting for it, so no thread waits behind another's slow request;
+* ``timeout`` applies to each call: a call without a reply in time raises
+  :class:`~pyignite.protocol.session.RequestTimeoutError` (an :class:`OSError`) and its late reply
+  is dropped. If the node sent nothing at all meanwhile it is considered gone: the connection is
+  closed and the client fails over as described above;
+* when the connection breaks, every thread waiting on it gets the :class:`SocketError`; the next
+  call (from any thread) reconnects, once, for all of them;
+* TLS connections serialize OpenSSL calls (never concurrent on one connection) without blocking
+  readers and writers behind each other.
+
+A transaction belongs to the thread that started it, a cursor to the connection it was opened on. The details
+are in :mod:`pyignite.connection.sync`; the asyncio client (:class:`~pyignite.aio_client.AioClient`)
+multiplexes tasks on one connection the same way.
 """
 
 from __future__ import annotations
@@ -58,6 +76,10 @@ class Client(BaseClient):
         the newest version this client speaks, falling back to what the server offers;
     :param event_listeners: objects notified of connection and query events (see
         :mod:`pyignite.monitoring`).
+
+    A client is safe to share between threads: their calls are multiplexed on one connection by
+    request id, each thread gets its own results, ``timeout`` applies per call, and a broken
+    connection fails every waiting call and is replaced once (see the module docstring).
     """
 
     _cache_class = Cache

@@ -5,20 +5,21 @@ Listeners
 Pass any objects to ``Client(event_listeners=[...])`` (or ``AioClient``). A listener implements any
 of these methods; each receives one immutable event record:
 
-========================  =========================  ===============================================
-method                    event                      when
-========================  =========================  ===============================================
-``on_handshake_start``    :class:`HandshakeStartEvent`     before a connection attempt to a node
-``on_handshake_success``  :class:`HandshakeSuccessEvent`   the node accepted the handshake
-``on_handshake_fail``     :class:`HandshakeFailedEvent`    the node could not be reached or refused
-``on_authentication_fail`` :class:`AuthenticationFailedEvent` the node refused the credentials
-                                                     (falls back to ``on_handshake_fail`` if absent)
-``on_connection_closed``  :class:`ConnectionClosedEvent`   the client closed a connection
-``on_connection_lost``    :class:`ConnectionLostEvent`     a connection broke (error, peer closed, timeout)
-``on_query_start``        :class:`QueryStartEvent`         a request was sent
-``on_query_success``      :class:`QuerySuccessEvent`       its reply arrived and was read
-``on_query_fail``         :class:`QueryFailEvent`          it failed (error status, broken connection...)
-========================  =========================  ===============================================
+==========================  ===================================  ================================================
+method                      event                                when
+==========================  ===================================  ================================================
+``on_handshake_start``      :class:`HandshakeStartEvent`         before a connection attempt to a node
+``on_handshake_success``    :class:`HandshakeSuccessEvent`       the node accepted the handshake
+``on_handshake_fail``       :class:`HandshakeFailedEvent`        the node could not be reached or refused
+``on_authentication_fail``  :class:`AuthenticationFailedEvent`   the node refused the credentials
+                                                                 (falls back to ``on_handshake_fail`` if absent)
+``on_connection_closed``    :class:`ConnectionClosedEvent`       the client closed a connection
+``on_connection_lost``      :class:`ConnectionLostEvent`         a connection broke (error, peer closed,
+                                                                 timeout)
+``on_query_start``          :class:`QueryStartEvent`             a request was sent
+``on_query_success``        :class:`QuerySuccessEvent`           its reply arrived and was read
+``on_query_fail``           :class:`QueryFailEvent`              it failed (error status, broken connection...)
+==========================  ===================================  ================================================
 
 :class:`ConnectionEventListener` and :class:`QueryEventListener` are convenient base classes with
 no-op methods; subclassing them is optional. Listeners run synchronously in the thread (or event loop)

@@ -12,7 +12,7 @@ Theory of operation
   The thin client protocol of both is 1.7.0 with the same features.
 * **Clusters.** :class:`Cluster` starts N JVMs, each with its own client port (``base``, ``base+1``...),
   discovery port (client port + 37000, the IP finder lists ten of them) and communication port (client
-  port + 38000), all on 127.0.0.1, so clusters with different bases never join each other.
+  port + 39000), all on 127.0.0.1, so clusters with different bases never join each other.
   ``PYIGNITE_PORT_OFFSET`` shifts every port (for running two test sessions side by side).
 * **Ready.** A node counts as started when its launcher printed ``PYIGNITE-NODE-STARTED`` and its client
   port completed a real protocol handshake (TLS and credentials included when configured).
@@ -45,7 +45,7 @@ IGNITE_VERSION = os.environ.get("PYIGNITE_IGNITE_VERSION", "2.18.0")
 SQL_VERSION = os.environ.get("PYIGNITE_SQL_VERSION", "2.17.0")
 PORT_OFFSET = int(os.environ.get("PYIGNITE_PORT_OFFSET", "0"))
 DISCOVERY_SHIFT = 37000
-COMMUNICATION_SHIFT = 38000
+COMMUNICATION_SHIFT = 39000
 START_TIMEOUT = float(os.environ.get("PYIGNITE_START_TIMEOUT", "120"))
 
 _OPENS = [

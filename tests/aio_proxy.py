@@ -14,8 +14,12 @@ generic path, so a sync test module runs unchanged against both clients.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextvars
 import inspect
+import sys
 import threading
+import weakref
 from typing import Any, Dict, Iterator, Tuple
 
 
@@ -23,14 +27,37 @@ class LoopThread:
     """An event loop running in a daemon thread; :meth:`run` waits for a coroutine's result."""
 
     def __init__(self) -> None:
+        #: id(target) -> its proxy (weak: the entry goes with the proxy, which keeps its target alive)
+        self.proxies: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+        self._local = threading.local()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="aio-proxy-loop", daemon=True)
         self.thread.start()
 
     def run(self, awaitable: Any) -> Any:
+        """Run ``awaitable`` in the loop, as a task in the calling thread's own context, and wait.
+
+        Every call from one thread runs in that thread's ``contextvars.Context``, so what the async
+        client binds to "the current task" (an open transaction) follows the calling thread, as the
+        blocking client binds it to the thread.
+        """
         if threading.current_thread() is self.thread:
             raise RuntimeError("a sync proxy must not be used from inside its own event loop")
-        return asyncio.run_coroutine_threadsafe(_await(awaitable), self.loop).result()
+        ctx = getattr(self._local, "context", None)
+        if ctx is None:
+            ctx = self._local.context = contextvars.Context()
+        done: concurrent.futures.Future = concurrent.futures.Future()
+        coro = _await(awaitable)
+
+        def start() -> None:
+            if sys.version_info >= (3, 11):
+                task = self.loop.create_task(coro, context=ctx)
+            else:  # pragma: no cover - before 3.11 the task runs in a copy of the context
+                task = ctx.run(self.loop.create_task, coro)
+            task.add_done_callback(lambda t: _settle(t, done))
+
+        self.loop.call_soon_threadsafe(start)
+        return done.result()
 
     def close(self) -> None:
         async def cancel_rest() -> None:
@@ -50,6 +77,15 @@ async def _await(awaitable: Any) -> Any:
     return await awaitable
 
 
+def _settle(task: asyncio.Task, done: concurrent.futures.Future) -> None:
+    if task.cancelled():
+        done.cancel()
+    elif task.exception() is not None:
+        done.set_exception(task.exception())
+    else:
+        done.set_result(task.result())
+
+
 def _is_awaitable(value: Any) -> bool:
     return inspect.isawaitable(value) and not type(value).__name__.startswith("AioCache")
 
@@ -65,7 +101,10 @@ def wrap(value: Any, runner: LoopThread) -> Any:
     if hasattr(type(value), "__anext__"):
         return SyncCursor(value, runner)
     if type(value).__name__.startswith("Aio"):
-        return SyncProxy(value, runner)
+        proxy = runner.proxies.get(id(value))
+        if proxy is None:  # one proxy per object, so ``cache.client is client`` holds as in sync code
+            proxy = runner.proxies[id(value)] = SyncProxy(value, runner)
+        return proxy
     return value
 
 
@@ -76,7 +115,7 @@ def _args(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[Tuple[Any, ...
 class SyncProxy:
     """A blocking view of an asyncio object: attribute reads pass through, calls are run to completion."""
 
-    __slots__ = ("_runner", "_target")
+    __slots__ = ("__weakref__", "_runner", "_target")
 
     def __init__(self, target: Any, runner: LoopThread) -> None:
         object.__setattr__(self, "_target", target)

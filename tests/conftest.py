@@ -259,7 +259,10 @@ def sql_client(sql_node: Tuple[str, int], client_kwargs: Dict[str, Any], client_
 #: fixtures run twice: ``[sync]`` with the blocking Client and ``[aio]`` with the AioClient behind a
 #: blocking proxy (tests/aio_proxy.py: an event loop in a helper thread runs each call; cursors become
 #: iterators). A module can also opt in with ``pytestmark = pytest.mark.both_clients``.
-BOTH_CLIENTS_MODULES = ("test_cache_api.py", "test_sql.py", "test_scan.py", "test_binary*.py")
+BOTH_CLIENTS_MODULES = (
+    "test_cache_api.py", "test_sql.py", "test_scan.py", "test_binary*.py", "test_cache_config.py", "test_expiry.py",
+    "test_datatypes_integration.py", "test_cluster.py", "test_interop.py",
+)
 CLIENT_FLAVORS = ["sync", "aio"]
 
 

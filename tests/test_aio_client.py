@@ -153,6 +153,18 @@ async def test_failover_on_broken_connection(node: Node) -> None:
 
 
 @aio_test
+async def test_reconnect_on_purpose(node: Node) -> None:
+    async with AioClient().connect([node, node]) as client:
+        first = client.connection
+        assert await client.reconnect() is client
+        assert client.connection is not first and client.connection is not None
+        assert not first.alive  # type: ignore[union-attr]
+        assert isinstance(await client.get_cache_names(), list)
+        with pytest.raises(ReconnectError, match="out of nodes"):
+            await client.reconnect()
+
+
+@aio_test
 async def test_many_tasks_reconnect_once(node: Node) -> None:
     async with AioClient().connect([node] * 3) as client:
         cache = await client.create_cache(unique_name("aioreco"))
@@ -318,6 +330,35 @@ async def test_timeout_on_a_real_node(node: Node) -> None:
 
 
 # --- caches and cursors ---------------------------------------------------------------------------
+
+@aio_test
+async def test_unknown_binary_types_are_fetched_concurrently(node: Node) -> None:
+    """Many tasks read complex objects whose types this client has never seen: each reply's
+    types are fetched (MissingBinaryType -> fetch -> parse again) while other tasks go on."""
+    from collections import OrderedDict
+
+    from pyignite import Client, GenericObjectMeta
+    from pyignite.datatypes import IntObject, String
+
+    suffix = unique_name("T")
+    classes = [
+        GenericObjectMeta(f"AioPoint{i}{suffix}", (), {}, schema=OrderedDict([("x", IntObject), ("label", String)]))
+        for i in range(5)
+    ]
+    name = unique_name("aiotypes")
+    with Client().connect(*node) as writer:  # another client registers the types and writes
+        cache = writer.create_cache(name)
+        cache.put_all({i: classes[i % 5](x=i, label=f"p{i}") for i in range(50)})
+    try:
+        async with AioClient().connect(*node) as client:
+            reader = client.get_cache(name)
+            values = await asyncio.gather(*(reader.get(i) for i in range(50)))
+            for i, v in enumerate(values):
+                assert (type(v).__name__, v.x, v.label) == (f"AioPoint{i % 5}{suffix}", i, f"p{i}")
+    finally:
+        with Client().connect(*node) as c:
+            c.get_cache(name).destroy()
+
 
 @aio_test
 async def test_get_cache_is_also_awaitable(node: Node) -> None:

@@ -39,7 +39,8 @@ HANG_UP = -3  # the peer closes the connection
 class ScriptedPeer:
     """A TCP peer for transport tests: accepts any handshake (protocol 1.7.0), then answers every
     request ``[i32 delay_ms][tag bytes]`` after ``delay_ms`` with a success reply echoing the tag;
-    ``NEVER`` (and any other request, e.g. a real operation) is never answered, ``GARBLE`` gets a garbled frame, ``HANG_UP`` closes the socket."""
+    ``NEVER`` (and any other request, e.g. a real operation) is never answered, ``GARBLE`` gets a
+    garbled frame, ``HANG_UP`` closes the socket."""
 
     def __init__(self) -> None:
         self.sock = socket.socket()

@@ -272,6 +272,8 @@ def test_hash_code_in_header() -> None:
     assert h == hashcode_of_bytes(data, 24, struct.unpack_from("<i", data, 20)[0])
     assert h == struct.unpack("<i", bytes.fromhex("8eac5496"))[0]  # what Java computed
     assert BinaryObject.hashcode(Mid(head=1, blob=_blob(300), tail=2)) == h
+    # an Object field holding another value: that value's own hash code
+    assert BinaryObject.hashcode("abc") == String.hashcode("abc") and BinaryObject.hashcode(None) == 0
 
 
 def _registry(*classes: Any, compact: Any = None) -> BinaryRegistry:
@@ -344,6 +346,30 @@ def test_nested_shared_and_cyclic_references() -> None:
     assert repr(out) == (
         "Node(name='a', next=Node(name='b', next=Node(...), other=None, version=1), other=Node(...), version=1)"
     )
+
+
+def test_objects_inside_arrays_collections_and_maps() -> None:
+    from pyignite.datatypes import CollectionObject, MapObject, ObjectArrayObject
+
+    class Holder(metaclass=GenericObjectMeta, schema=OrderedDict([
+        ("array", ObjectArrayObject), ("collection", CollectionObject), ("map", MapObject),
+    ])):
+        pass
+
+    reg = _registry(Holder, Node, Person)
+    shared = Person(first_name="Ann", age=5)
+    value = Holder(array=[shared, Node(name="n"), 3], collection=(1, [shared, "x"]), map={"p": shared, 1: None})
+    out = _roundtrip(value, reg)
+    assert out == value
+    assert out.array[0] is out.collection[1][0] is out.map["p"]  # written once, then handles
+    # as top-level values too (each element a top-level object of its own)
+    buf = bytearray()
+    encode(buf, [shared, shared], None, reg)
+    encode(buf, {"k": shared}, None, reg)
+    take_prerequisites()
+    first, pos = decode(bytes(buf), 0, reg)
+    second, _ = decode(bytes(buf), pos, reg)
+    assert first == [shared, shared] and second == {"k": shared}
 
 
 def test_separate_top_level_values_do_not_share_handles() -> None:

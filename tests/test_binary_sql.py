@@ -258,3 +258,37 @@ def test_compact_footer_setting(sql_node: Node, client_kwargs: Dict[str, Any]) -
             cache.destroy()
     with pytest.raises(ParameterError):
         Client(compact_footer="yes")  # type: ignore[arg-type]
+
+
+def test_threads_share_the_registry(sql_node: Node, client_kwargs: Dict[str, Any]) -> None:
+    """Threads of one client write and read new types at the same time: each type is registered
+    (implicitly, possibly more than once) before its objects, and every read decodes."""
+    import threading
+
+    types = [_make_class(unique_name("Threaded"), {"n": IntObject, "s": String}, f"T{i}") for i in range(4)]
+    errors: list = []
+    with Client(**client_kwargs) as client, Client(**client_kwargs) as reader:
+        client.connect(*sql_node)
+        reader.connect(*sql_node)
+        cache = client.create_cache(unique_name("threads"))
+        try:
+            def work(t: int) -> None:
+                try:
+                    for i in range(25):
+                        cls = types[(t + i) % len(types)]
+                        cache.put(t * 1000 + i, cls(n=i, s=f"{t}-{i}"))
+                        assert reader.get_cache(cache.name).get(t * 1000 + i).s == f"{t}-{i}"
+                except Exception as exc:
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=work, args=(t,)) for t in range(6)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join(120)
+            assert not errors, errors[:3]
+            assert cache.get_size() == 150
+            for cls in types:
+                assert reader.query_binary_type(cls.type_name, cls.schema_id, sync=False) is not None
+        finally:
+            cache.destroy()

@@ -112,9 +112,9 @@ def _check_fields(obj: Any, java: dict, where: str) -> None:
 @pytest.mark.parametrize("mode", ["write", "write-full"])
 def test_python_reads_what_java_wrote(server: Server, fresh_client: Client, mode: str) -> None:
     name = unique_name("java_written")
-    assert server.java(mode, name)[-1] == {"written": 6}
+    assert server.java(mode, name)[-1] == {"written": 7}
     dump = server.java("dump", name)
-    assert dump[-1] == {"done": 6}
+    assert dump[-1] == {"done": 7}
     cache = fresh_client.get_cache(name)
     try:
         assert fresh_client.compact_footer is True  # nothing read yet
@@ -127,7 +127,7 @@ def test_python_reads_what_java_wrote(server: Server, fresh_client: Client, mode
             assert interop.from_python(value) == interop.from_java(entry["value"]), f"key {key['v']}"
             _check_fields(value, entry["value"], f"key {key['v']}")
             seen += 1
-        assert seen == 5
+        assert seen == 6
         # a full-footer object from the server switches a client that follows the server
         assert fresh_client.compact_footer is (mode == "write")
 
@@ -149,6 +149,24 @@ def test_python_reads_what_java_wrote(server: Server, fresh_client: Client, mode
 
         empty = cache.get(2, key_hint=IntObject)
         assert type(empty).__name__ == "InteropEmpty" and repr(empty) == "InteropEmpty(version=1)"
+    finally:
+        cache.destroy()
+
+
+def test_raw_data_survives_a_python_round_trip(server: Server, fresh_client: Client) -> None:
+    name = unique_name("java_raw")
+    server.java("write", name)
+    cache = fresh_client.get_cache(name)
+    try:
+        raw = cache.get(6, key_hint=IntObject)  # a Binarylizable Java object: a field, then raw data
+        assert type(raw).__name__ == "Raw" and raw.a == 42
+        assert raw._raw_data == b"\x09\x0b\x00\x00\x00raw \xc3\xa9 text" + struct.pack("<q", -9876543210)
+        cache.put(7, raw, key_hint=IntObject)
+        raw.a = 43
+        cache.put(8, raw, key_hint=IntObject)
+        # Java deserializes what Python wrote into its own class, raw part included
+        assert server.java("raw", name, "7") == [{"a": 42, "text": "raw \u00e9 text", "number": -9876543210}]
+        assert server.java("raw", name, "8") == [{"a": 43, "text": "raw \u00e9 text", "number": -9876543210}]
     finally:
         cache.destroy()
 

@@ -9,7 +9,8 @@ Theory of operation
   the same ``ssl.SSLContext`` as the blocking transport).
 * **Writing.** :meth:`AioConnection.request` stamps the frame, registers a future under its request id
   and queues the frame; frames queued during one turn of the event loop are written together by one
-  callback (one system call for a burst of requests). A frame is always written whole, so a caller
+  callback (one system call for a burst of requests). A request that is alone in flight is written
+  at once (nothing to batch it with). A frame is always written whole, so a caller
   cancelled at any point cannot leave half a request on the wire. When the transport's write buffer
   is above a limit (the node reads slowly), new requests wait for it to drain.
 * **Reading.** One reader task per connection reads the stream, and files every reply into the future
@@ -225,23 +226,31 @@ class AioConnection(Session):
         called with the request id once the request is queued (monitoring, issue 9).
         """
         writer = self._writer
+        if writer is not None and writer.transport.get_write_buffer_size() > WRITE_BUFFER_LIMIT:
+            await self._drain()
+            writer = self._writer  # the connection may have broken meanwhile
         if writer is None or self._broken is not None:
             raise self._broken or self.closed_error()
-        if writer.transport.get_write_buffer_size() > WRITE_BUFFER_LIMIT:
-            await self._drain()
         loop = self._loop
         assert loop is not None
         request_id = self.stamp(frame)
         fut = loop.create_future()
-        self._pending[request_id] = fut
-        if not self._out:
-            loop.call_soon(self._flush)
-        self._out.append(frame)
-        if on_sent is not None:
-            on_sent(request_id)
-        timeout = self.timeout
-        timer = None if timeout is None else loop.call_later(timeout, self._expire, fut, self.mark())
+        pending = self._pending
+        pending[request_id] = fut
+        timer = None
         try:
+            if self._out:
+                self._out.append(frame)  # a flush is scheduled for this loop turn
+            elif len(pending) == 1:
+                writer.write(frame)  # alone in flight: write now, waiting a loop turn only adds latency
+            else:
+                loop.call_soon(self._flush)
+                self._out.append(frame)
+            if on_sent is not None:
+                on_sent(request_id)
+            timeout = self.timeout
+            if timeout is not None:
+                timer = loop.call_later(timeout, self._expire, fut, self.mark())
             return await fut
         finally:
             if timer is not None:

@@ -23,6 +23,7 @@ from pyignite.datatypes.arrays import (  # issue 3: arrays
 )
 from pyignite.datatypes.base import IgniteDataType
 from pyignite.datatypes.cache_config import PeekModes  # issue 4: Cache.get_size
+from pyignite.datatypes.complex import BinaryObject  # Complex objects (issue 6)
 from pyignite.datatypes.containers import (  # issue 3: containers
     CollectionObject,
     EnumArrayObject,
@@ -56,7 +57,6 @@ from pyignite.datatypes.standard import (  # issue 3: standard objects
     TimestampObject,
     UUIDObject,
 )
-from pyignite.datatypes.complex import BinaryObject  # Complex objects (issue 6)
 
 __all__ = [
     "BinaryObject",

@@ -36,6 +36,12 @@ its own. Every instance has a ``version`` attribute (the binary format version f
 unless the type has a field named ``version`` (common in Java classes): the field then takes its place.
 Classes expose ``type_name``, ``type_id``, ``schema`` (a copy), ``schema_id`` and ``field_ids``.
 
+Raw data
+--------
+Java classes that implement ``Binarylizable`` may write *raw* data after the fields. A decoded object
+keeps it (``bytes``) in its ``_raw_data`` attribute, and encoding writes it back after the fields, so
+such objects survive a round trip through Python.
+
 Handles
 -------
 Inside one top-level value Ignite writes a second occurrence of the same object as a *handle* (type
@@ -75,6 +81,7 @@ from pyignite.datatypes.base import (
     begin_object,
     encode,
     end_object,
+    infer_hint,
     is_hint,
     register_inference,
 )
@@ -108,7 +115,6 @@ COMPACT_FOOTER = 0x20
 _HEADER_TAIL = struct.Struct("<Bhiiiii")
 _HEADER = struct.Struct("<BBhiiiii")
 _HANDLE = struct.Struct("<Bi")
-_NULL_FIELD = bytes([NULL_CODE])
 
 FNV1_OFFSET_BASIS = 0x811C9DC5
 FNV1_PRIME = 0x01000193
@@ -119,7 +125,11 @@ EMPTY_SCHEMA_ID = FNV1_OFFSET_BASIS - 0x100000000
 # --- identifiers ----------------------------------------------------------------------------------
 
 def _lower_code_unit(unit: int) -> int:
-    """``Character.toLowerCase(char)`` for one UTF-16 code unit (simple case mapping)."""
+    """``Character.toLowerCase(char)`` for one UTF-16 code unit (simple case mapping).
+
+    Checked against Java 17 for every BMP code unit: the same, except for the 5 letters Unicode 14
+    added (U+2C2F, U+A7C0, U+A7D0, U+A7D6, U+A7D8), which Python lower-cases and Java 17 does not yet.
+    """
     if unit < 0x80:
         return unit + 32 if 65 <= unit <= 90 else unit
     if 0xD800 <= unit <= 0xDFFF:  # a surrogate: Java leaves it alone
@@ -562,7 +572,8 @@ def _encode_object(buf: bytearray, value: Any, ctx: CodecContext) -> None:
                 try:
                     hint.encode(buf, v, ctx)
                 except (TypeError, ValueError) as exc:
-                    raise type(exc)(f"{cls.__name__}.{name}: {exc}") from None
+                    error = TypeError if isinstance(exc, TypeError) else ValueError
+                    raise error(f"{cls.__name__}.{name}: {exc}") from None
         raw = d.get("_raw_data")
         flags = USER_TYPE
         compact = ctx.compact_footer is not False
@@ -706,11 +717,12 @@ class BinaryObject(IgniteDataType):
 
     @classmethod
     def hashcode(cls, value: Any) -> int:
-        """The hash code Ignite stores in the object's header (and uses for affinity)."""
+        """The hash code Ignite stores in a Complex object's header (Java's ``hashCode()`` of it);
+        for any other value, the hash code of the type inferred from it (as :meth:`encode` writes it)."""
         if not isinstance(type(value), GenericObjectMeta):
-            raise TypeError(
-                f"BinaryObject expects an instance of a GenericObjectMeta class, not {type(value).__name__}"
-            )
+            if value is None:
+                return 0
+            return int(infer_hint(value).hashcode(value))
         buf = bytearray()
         _encode_object(buf, value, NO_CONTEXT)
         return INT.unpack_from(buf, 8)[0]

@@ -1,25 +1,25 @@
 """Object array (23), Collection (24), Map (25), Enum array (29), Wrapped data (27) and handles (102).
 
-==================  ====  ===================================  =======================================
-hint                code  decoded as                           accepted when encoding
-==================  ====  ===================================  =======================================
-ObjectArrayObject   23    ``list`` (an :class:`ObjectArray`,   a list/tuple/iterable of any values;
-                          a list with ``type_id``, when the    an :class:`ObjectArray` keeps its
-                          component type is not               ``type_id``; the official client's
-                          ``java.lang.Object``)                ``(type_id, list)`` tuple
-CollectionObject    24    ``(kind, list)``                     ``(kind, iterable)``; a list/tuple
-                                                               (``ARR_LIST``); a set (``HASH_SET``)
-MapObject           25    ``dict`` (``HASH_MAP``) or           a dict (``HASH_MAP``), an
-                          ``collections.OrderedDict``          ``OrderedDict`` (``LINKED_HASH_MAP``),
-                          (``LINKED_HASH_MAP``)                or ``(kind, mapping)``
-EnumArrayObject     29    :class:`ObjectArray` of              a list of ``(type_id, ordinal)``/None
+==================  ====  =========================================  ===========================================
+hint                code  decoded as                                 accepted when encoding
+==================  ====  =========================================  ===========================================
+ObjectArrayObject   23    ``list`` (an :class:`ObjectArray`, a list  a list/tuple/iterable of any values; an
+                          with ``type_id``, when the component       :class:`ObjectArray` keeps its
+                          type is not ``java.lang.Object``)          ``type_id``; the official client's
+                                                                     ``(type_id, list)`` tuple
+CollectionObject    24    ``(kind, list)``                           ``(kind, iterable)``; a list/tuple
+                                                                     (``ARR_LIST``); a set (``HASH_SET``)
+MapObject           25    ``dict`` (``HASH_MAP``) or                 a dict (``HASH_MAP``), an ``OrderedDict``
+                          ``collections.OrderedDict``                (``LINKED_HASH_MAP``), or
+                          (``LINKED_HASH_MAP``)                      ``(kind, mapping)``
+EnumArrayObject     29    :class:`ObjectArray` of                    a list of ``(type_id, ordinal)``/None
                           ``(type_id, ordinal)``/None
-WrappedDataObject   27    the wrapped value (decoded in         ``(bytes, offset)`` (raw wrapped data),
-                          place); raw bytes:                   or any value (wrapped at offset 0)
-                          :meth:`WrappedDataObject.decode_raw`   (wraps binary objects only: the
-                                                               server reads the bytes as one)
-(handle)            102   the object it refers to              never written
-==================  ====  ===================================  =======================================
+WrappedDataObject   27    the wrapped value (decoded in place);      ``(bytes, offset)`` (raw wrapped data), or
+                          raw bytes:                                 any value (wrapped at offset 0) (wraps
+                          :meth:`WrappedDataObject.decode_raw`       binary objects only: the server reads
+                                                                     the bytes as one)
+(handle)            102   the object it refers to                    never written
+==================  ====  =========================================  ===========================================
 
 Elements, keys and values of object arrays, collections and maps may be ``(value, hint)`` tuples, which
 are written with that hint (``{('a', CharObject): (1, ShortObject)}``); other elements are inferred

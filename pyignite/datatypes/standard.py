@@ -7,9 +7,9 @@ hint              code  decoded as                      accepted when encoding
 ================  ====  ==============================  ==============================================
 String            9     ``str``                         ``str`` (lone surrogates raise ValueError)
 UUIDObject        10    ``uuid.UUID``                   ``uuid.UUID``
-TimestampObject   33    naive UTC ``datetime`` (a        ``datetime`` (naive = UTC, aware converted to
-                        :class:`NanoDatetime` when the   UTC), ``date`` (midnight UTC), or the
-                        value has sub-microsecond        specification's ``(datetime, nanos)`` tuple
+TimestampObject   33    naive UTC ``datetime`` (a       ``datetime`` (naive = UTC, aware converted to
+                        :class:`NanoDatetime` when the  UTC), ``date`` (midnight UTC), or the
+                        value has sub-microsecond       specification's ``(datetime, nanos)`` tuple
                         nanoseconds)                    where ``nanos`` is the 0..999999 nanoseconds
                                                         within the millisecond
 DateObject        11    naive UTC ``datetime``          ``datetime`` (naive = UTC, aware converted),
@@ -18,14 +18,16 @@ DateObject        11    naive UTC ``datetime``          ``datetime`` (naive = UT
 SqlDateObject     -2    naive UTC ``datetime``          as DateObject; writes ``java.sql.Date`` (what
                                                         SQL ``DATE`` columns hold) the way Ignite does,
                                                         with its optimized marshaller
-TimeObject        36    ``timedelta`` (ms since          ``timedelta`` or ``datetime.time`` (aware:
+TimeObject        36    ``timedelta`` (ms since         ``timedelta`` or ``datetime.time`` (aware:
                         midnight)                       converted to UTC); whole milliseconds
 DecimalObject     30    ``decimal.Decimal`` (exact,     ``Decimal`` (finite; the scale is kept, so
                         scale kept)                     ``Decimal('1.50')`` is 150 with scale 2 as
                                                         in Java) or ``int``
-EnumObject        28    ``(type_id, ordinal)``          ``(type_id, ordinal)``; ``(class_name,
-BinaryEnumObject  38    (``(class_name, ordinal)`` if   ordinal)`` writes type id 0 and the class
-                        the type id is 0)               name, as Java does for unregistered enums
+EnumObject        28    ``(type_id, ordinal)``          ``(type_id, ordinal)``; or
+                        (``(class_name, ordinal)`` if   ``(class_name, ordinal)``, which writes type
+                        the type id is 0)               id 0 and the class name, as Java does for
+                                                        unregistered enums
+BinaryEnumObject  38    as EnumObject                   as EnumObject
 ================  ====  ==============================  ==============================================
 
 Byte layouts (checked against ``BinaryWriterExImpl``/``BinaryUtils``): UUID is the most and the least

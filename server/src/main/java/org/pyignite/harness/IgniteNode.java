@@ -66,6 +66,8 @@ public final class IgniteNode {
         cfg.setLocalHost("127.0.0.1");
         cfg.setWorkDirectory(require(opts, "work-dir"));
         cfg.setMetricsLogFrequency(0);
+        // No TCP REST connector: it would take a port in 11211..11310, where test client ports may live.
+        cfg.setConnectorConfiguration(null);
         cfg.setPeerClassLoadingEnabled(false);
         cfg.setFailureHandler(new StopNodeOrHaltFailureHandler());
         cfg.setAuthenticationEnabled(auth);

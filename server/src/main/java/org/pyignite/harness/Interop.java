@@ -24,6 +24,12 @@ import javax.cache.Cache;
 import org.apache.ignite.Ignition;
 import org.apache.ignite.binary.BinaryObject;
 import org.apache.ignite.binary.BinaryObjectBuilder;
+import org.apache.ignite.binary.BinaryObjectException;
+import org.apache.ignite.binary.BinaryRawReader;
+import org.apache.ignite.binary.BinaryRawWriter;
+import org.apache.ignite.binary.BinaryReader;
+import org.apache.ignite.binary.BinaryWriter;
+import org.apache.ignite.binary.Binarylizable;
 import org.apache.ignite.binary.BinaryType;
 import org.apache.ignite.cache.query.ScanQuery;
 import org.apache.ignite.configuration.BinaryConfiguration;
@@ -44,6 +50,8 @@ import org.apache.ignite.configuration.ClientConfiguration;
  *       print {@code {"written": n}};</li>
  *   <li>{@code hex <cache>}: for every entry whose value is a binary object, {@code {"key": V, "hex": bytes}}
  *       (the object's bytes as Ignite stores them), then {@code {"done": n}};</li>
+ *   <li>{@code raw <cache> <key>}: read the entry as a Java {@link Raw} object (not keeping it binary) and
+ *       print its fields, {@code {"a": n, "text": s, "number": n}};</li>
  *   <li>{@code get <cache> <type> <field>=<kind>:<value>...}: build a key object of that type and print
  *       {@code {"value": V}} for it (checks that Python-written keys hash as Java's do).</li>
  * </ul>
@@ -72,6 +80,27 @@ public final class Interop {
 
         Node(String name) {
             this.name = name;
+        }
+    }
+
+    /** A class that writes raw data after its field (Binarylizable): flag HAS_RAW. */
+    public static final class Raw implements Binarylizable {
+        int a;
+        String text;
+        long number;
+
+        @Override public void writeBinary(BinaryWriter writer) throws BinaryObjectException {
+            writer.writeInt("a", a);
+            BinaryRawWriter raw = writer.rawWriter();
+            raw.writeString(text);
+            raw.writeLong(number);
+        }
+
+        @Override public void readBinary(BinaryReader reader) throws BinaryObjectException {
+            a = reader.readInt("a");
+            BinaryRawReader raw = reader.rawReader();
+            text = raw.readString();
+            number = raw.readLong();
         }
     }
 
@@ -107,6 +136,17 @@ public final class Interop {
                     break;
                 case "write":
                     out.println("{\"written\": " + write(client, cache) + "}");
+                    break;
+                case "raw":
+                    // deserialize a Raw object into the Java class (not as a binary object)
+                    Object r = client.cache(cacheName).get(Integer.valueOf(args[3]));
+                    if (r instanceof Raw) {
+                        Raw raw = (Raw)r;
+                        out.println("{\"a\": " + raw.a + ", \"text\": " + str(raw.text) + ", \"number\": "
+                            + raw.number + "}");
+                    }
+                    else
+                        out.println("{\"error\": " + str(String.valueOf(r)) + "}");
                     break;
                 case "get":
                     BinaryObjectBuilder kb = client.binary().builder(args[3]);
@@ -297,7 +337,13 @@ public final class Interop {
         mid.setField("blob", sb.substring(0, 300));
         mid.setField("tail", 2);
         cache.put(5, mid.build());
-        return 6;
+
+        Raw raw = new Raw();
+        raw.a = 42;
+        raw.text = "raw \u00e9 text";
+        raw.number = -9876543210L;
+        plain.put(6, raw);
+        return 7;
     }
 
     // --- JSON -----------------------------------------------------------------------------------

@@ -1,0 +1,321 @@
+"""Run every benchmark of ``bench/`` and print ONE table (``scripts/bench``).
+
+    scripts/bench [--quick] [--only codec,binary] [--skip queries] [--list]
+
+What it does:
+
+1. installs the official pyignite 0.6.1 into its own virtualenv (``bench/.venv-official``,
+   :func:`common.official_python`) if it is not there yet;
+2. runs every ``bench/bench_*.py`` in its own process, one after the other (the machine has two
+   cores: benchmarks running side by side would measure each other). Each benchmark starts the
+   Ignite nodes it needs (``common.ignite_cluster``) and stops them; this runner gives each one a
+   distinct client port, shifted by ``PYIGNITE_PORT_OFFSET`` like the test nodes (see
+   :data:`BENCHMARKS`);
+3. collects the tables the benchmarks print and prints them as one table -- benchmark, operation,
+   unit, pyignite, official 0.6.1, ratio, raw-socket floor -- and saves it in
+   ``bench/results/summary.json`` (the docs' benchmark page shows it). Each benchmark's own output is
+   kept in ``<run dir>/bench-logs/<name>.log`` (``PYIGNITE_RUN_DIR``, default ``server/run``).
+
+Interface of a benchmark module (``bench/bench_<name>.py``):
+
+* it runs as a script (``python bench/bench_<name>.py [options]``) and exits 0 on success;
+* it prints its results with :func:`common.print_table` -- rows of (operation, ours, theirs, floor),
+  unit in the header -- which is what this runner reads (tables in another format are left in the
+  log); it may also keep its raw numbers with :func:`common.save_results`;
+* options it may offer, passed only when its ``--help`` lists them: ``--quick`` (a short run),
+  ``--port`` (see :data:`BENCHMARKS` for what it means per module). The modules this runner knows
+  get the sizes of :data:`BENCHMARKS` instead.
+
+A benchmark that fails (non-zero exit, no table, time limit) is reported with the end of its log,
+and the others still run; the exit status is then 1. The whole full run stays under 10 minutes on
+two cores (about 6); ``--quick`` takes about 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+
+import common  # noqa: E402  (bench/ is on sys.path, as for the benchmark scripts)
+import harness  # noqa: E402  (server/ is on sys.path through common)
+
+#: each benchmark's full output (under the nodes' run directory, which git ignores)
+LOGS = harness.RUN_DIR / "bench-logs"
+
+#: How this runner drives the benchmarks it knows (others run with their defaults, or ``--quick``):
+#: ``full``/``quick`` -- the arguments of each mode; ``limit`` -- seconds before the run is stopped
+#: (full mode; quick mode gets half); ``node`` -- a node this runner starts for the benchmark and
+#: passes as ``--port`` (the base client port, shifted by PYIGNITE_PORT_OFFSET); ``port`` -- a port
+#: passed to a benchmark that starts its own node there (shifted the same way).
+#: Ports: the test nodes use 10900-10989 (+ offset), the examples 10800-10802; the benchmarks use
+#: 11000 and up, ten apart so that clusters never join each other.
+BENCHMARKS: Dict[str, Dict[str, Any]] = {
+    "codec": {
+        "full": ["--values", "2000", "--repeat", "5", "--min-time", "0.2"],
+        "quick": ["--values", "500", "--repeat", "2", "--min-time", "0.1"],
+        "limit": 240,
+    },
+    "binary": {
+        "full": ["--count", "100000", "--repeat", "3"],
+        "quick": ["--count", "20000", "--repeat", "2"],
+        "limit": 300,
+    },
+    "concurrency": {
+        "full": ["--seconds", "2"],
+        "quick": ["--seconds", "0.5"],
+        "node": {"base_port": 11000, "nodes": 1, "sql": False},
+        "limit": 300,
+    },
+    "queries": {
+        "full": ["--rows", "1000000", "--small", "100000"],
+        "quick": ["--rows", "50000", "--small", "10000"],
+        "port": 11010,
+        "limit": 480,
+    },
+}
+
+#: a row of a print_table table: | operation | ours | theirs | ratio | floor |
+_ROW = re.compile(r"^\|(.+)\|(.+)\|(.+)\|(.+)\|(.+)\|\s*$")
+_UNIT = re.compile(r"pyignite \((.+)\)")
+
+
+def discover() -> List[str]:
+    """Names of the benchmarks in bench/ (``bench_<name>.py``), in a stable order."""
+    names = sorted(p.stem[len("bench_"):] for p in BENCH_DIR.glob("bench_*.py"))
+    known = [n for n in BENCHMARKS if n in names]
+    return known + [n for n in names if n not in BENCHMARKS]
+
+
+def parse_tables(text: str) -> List[Dict[str, Any]]:
+    """The rows of every :func:`common.print_table` table in ``text``.
+
+    Each row is ``{'title', 'operation', 'unit', 'ours', 'theirs', 'floor'}`` (numbers or None).
+    Tables with another header are skipped.
+    """
+    rows: List[Dict[str, Any]] = []
+    title = ""
+    unit: Optional[str] = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            title, unit = line[3:].strip(), None
+            continue
+        m = _ROW.match(line)
+        if m is None:
+            unit = None  # a blank line or anything else ends a table
+            continue
+        cells = [c.strip() for c in m.groups()]
+        header = _UNIT.match(cells[1])
+        if header and cells[0] == "operation" and cells[2].startswith("official"):
+            unit = header.group(1)
+            continue
+        if cells[0] == "operation":  # the header of a table in another format
+            unit = None
+            continue
+        if unit is None or set(cells[1]) <= set("-:"):
+            continue
+        rows.append({
+            "title": title, "operation": cells[0], "unit": unit,
+            "ours": _number(cells[1]), "theirs": _number(cells[2]), "floor": _number(cells[4]),
+        })
+    return rows
+
+
+def _number(cell: str) -> Optional[float]:
+    cell = cell.replace(",", "").strip()
+    if cell in ("", "-", "--"):
+        return None
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _supported_options(script: Path) -> str:
+    """The ``--help`` text of a benchmark (empty if it has none)."""
+    try:
+        res = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=60,
+                             cwd=str(common.ROOT))
+    except subprocess.TimeoutExpired:
+        return ""
+    return res.stdout if res.returncode == 0 else ""
+
+
+def _has_option(help_text: str, option: str) -> bool:
+    return re.search(rf"(^|[\s,\[]){re.escape(option)}\b", help_text) is not None
+
+
+def _drop_unsupported(args: List[str], help_text: str) -> List[str]:
+    """Leave out ``--option value`` pairs the benchmark's ``--help`` does not list."""
+    out: List[str] = []
+    i = 0
+    while i < len(args):
+        opt = args[i]
+        value = args[i + 1] if i + 1 < len(args) and not args[i + 1].startswith("--") else None
+        if _has_option(help_text, opt):
+            out.append(opt)
+            if value is not None:
+                out.append(value)
+        i += 2 if value is not None else 1
+    return out
+
+
+@contextlib.contextmanager
+def _node_for(name: str, spec: Optional[Dict[str, Any]]) -> Iterator[Optional[int]]:
+    """Start the node a benchmark is given with ``--port`` (if the runner provides one)."""
+    if spec is None:
+        yield None
+        return
+    with common.ignite_cluster(f"bench-{name}", **spec) as ports:
+        yield ports[0]
+
+
+def run_one(name: str, quick: bool) -> Tuple[List[Dict[str, Any]], Optional[str], float]:
+    """Run ``bench_<name>.py``; return its rows, an error message (or None) and its duration."""
+    script = BENCH_DIR / f"bench_{name}.py"
+    spec = BENCHMARKS.get(name, {})
+    help_text = _supported_options(script)
+    args: List[str]
+    if spec:
+        args = _drop_unsupported(list(spec["quick" if quick else "full"]), help_text)
+    else:
+        args = ["--quick"] if quick and _has_option(help_text, "--quick") else []
+    node = spec.get("node") if _has_option(help_text, "--port") else None
+    if spec.get("port") is not None and _has_option(help_text, "--port"):
+        args += ["--port", str(spec["port"] + harness.PORT_OFFSET)]
+    limit = float(spec.get("limit", 600)) / (2 if quick else 1)
+
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log_path = LOGS / f"{name}.log"
+    started = time.perf_counter()
+    error: Optional[str] = None
+    output = ""
+    _say(f"{name}: running bench/bench_{name}.py {' '.join(args)}".rstrip())
+    try:
+        with _node_for(name, node) as port, open(log_path, "w") as log:
+            cmd = [sys.executable, str(script), *args]
+            if port is not None:
+                cmd += ["--port", str(port)]
+            log.write(f"$ {' '.join(cmd)}\n")
+            log.flush()
+            try:
+                res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=log, text=True, timeout=limit,
+                                     cwd=str(common.ROOT))
+                output = res.stdout
+                if res.returncode != 0:
+                    error = f"exited with status {res.returncode}"
+            except subprocess.TimeoutExpired as exc:
+                output = exc.stdout if isinstance(exc.stdout, str) else (exc.stdout or b"").decode(errors="replace")
+                error = f"stopped after {limit:.0f} s (its time limit)"
+            log.write("\n--- stdout ---\n" + output)
+    except Exception as exc:  # a node that would not start, a missing jar...
+        error = f"{type(exc).__name__}: {exc}"
+    seconds = time.perf_counter() - started
+    rows = parse_tables(output)
+    if error is None and not rows:
+        error = "printed no result table (common.print_table)"
+    for row in rows:
+        row["benchmark"] = name
+    if error:
+        _say(f"{name}: FAILED ({error}) after {seconds:.0f} s; log: {log_path}")
+        _say(_tail(log_path))
+    else:
+        _say(f"{name}: {len(rows)} rows in {seconds:.0f} s")
+    return rows, error, seconds
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        text = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return "\n".join("    " + line for line in text[-lines:])
+
+
+def _say(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def machine() -> str:
+    """CPU model, core count and Python version of this machine."""
+    model = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{model}, {os.cpu_count()} cores, Linux {platform.release()}"
+
+
+def table(rows: List[Dict[str, Any]]) -> str:
+    """The one table, as Markdown."""
+    lines = ["| benchmark | operation | unit | pyignite | official 0.6.1 | ratio | raw-socket floor |",
+             "|---|---|---|---:|---:|---:|---:|"]
+    for r in rows:
+        ours, theirs = r["ours"], r["theirs"]
+        ratio = f"{ours / theirs:.2f}x" if ours and theirs else "-"
+        lines.append(f"| {r['benchmark']} | {r['operation']} | {r['unit']} | {common._fmt(ours)} | "
+                     f"{common._fmt(theirs)} | {ratio} | {common._fmt(r['floor'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and shorter runs (about 2 minutes)")
+    parser.add_argument("--only", default="", help="comma-separated benchmark names (default: all)")
+    parser.add_argument("--skip", default="", help="comma-separated benchmark names to leave out")
+    parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    args = parser.parse_args(argv)
+
+    names = discover()
+    if args.list:
+        print("\n".join(names))
+        return 0
+    only = [n for n in args.only.split(",") if n]
+    skip = {n for n in args.skip.split(",") if n}
+    unknown = sorted((set(only) | skip) - set(names))
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; there are: {', '.join(names)}")
+    selected = [n for n in (only or names) if n not in skip]
+
+    started = time.perf_counter()
+    _say(f"official pyignite {common.OFFICIAL_VERSION}: {common.official_python()}")
+    rows: List[Dict[str, Any]] = []
+    failed: Dict[str, str] = {}
+    durations: Dict[str, float] = {}
+    for name in selected:
+        got, error, seconds = run_one(name, args.quick)
+        rows += got
+        durations[name] = round(seconds, 1)
+        if error:
+            failed[name] = error
+    total = time.perf_counter() - started
+
+    text = table(rows)
+    mode = "quick" if args.quick else "full"
+    print(f"\n## pyignite vs the official pyignite {common.OFFICIAL_VERSION} ({mode} run, "
+          f"{time.strftime('%Y-%m-%d')}, {machine()})\n")
+    print(text)
+    if failed:
+        print("failed: " + "; ".join(f"{n}: {e}" for n, e in failed.items()))
+    print(f"({len(selected)} benchmarks in {total:.0f} s; logs in {LOGS})")
+    common.save_results("summary", {
+        "mode": mode, "seconds": round(total, 1), "host": machine(),
+        "python": f"Python {platform.python_version()}", "benchmarks": selected, "durations": durations,
+        "failed": failed, "rows": rows, "table": text,
+    })
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
