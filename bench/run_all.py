@@ -28,7 +28,7 @@ Interface of a benchmark module (``bench/bench_<name>.py``):
 
 A benchmark that fails (non-zero exit, no table, time limit) is reported with the end of its log,
 and the others still run; the exit status is then 1. The whole full run stays under 10 minutes on
-two cores (about 6); ``--quick`` takes about 2.
+two cores (about 5); ``--quick`` takes under one.
 """
 
 from __future__ import annotations
@@ -209,8 +209,10 @@ def run_one(name: str, quick: bool) -> Tuple[List[Dict[str, Any]], Optional[str]
             log.write(f"$ {' '.join(cmd)}\n")
             log.flush()
             try:
+                # cwd: the run directory, so whatever the nodes write relative to their working
+                # directory (Ignite's diagnostic dumps...) stays out of the checkout
                 res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=log, text=True, timeout=limit,
-                                     cwd=str(common.ROOT))
+                                     cwd=str(LOGS))
                 output = res.stdout
                 if res.returncode != 0:
                     error = f"exited with status {res.returncode}"
@@ -271,7 +273,7 @@ def table(rows: List[Dict[str, Any]]) -> str:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes and shorter runs (about 2 minutes)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and shorter runs (under a minute)")
     parser.add_argument("--only", default="", help="comma-separated benchmark names (default: all)")
     parser.add_argument("--skip", default="", help="comma-separated benchmark names to leave out")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")

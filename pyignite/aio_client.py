@@ -14,7 +14,7 @@ One client holds one connection, and any number of tasks may use it at once: the
 flight together and each reply goes to the task that sent the request (request-id multiplexing).
 Cancelling a task while it waits (``task.cancel()``, ``asyncio.wait_for``) is safe: its reply is
 read and dropped, and no other call is disturbed. With ``timeout``, a request that gets no reply in
-time raises :class:`~pyignite.protocol.session.RequestTimeoutError` (an ``OSError`` and a
+time raises :class:`~pyignite.exceptions.RequestTimeoutError` (an ``OSError`` and a
 ``TimeoutError``). A client belongs to the event loop it was connected in.
 
 Failover

@@ -60,6 +60,43 @@ def nodes_from_args(args: Tuple[Any, ...], kwargs: dict) -> Iterator[Node]:
     raise ParameterError(f"connect() takes a host and a port, or an iterable of (host, port); got {args!r}")
 
 
+# --- partition awareness (issue 9) ----------------------------------------------------------------
+
+def partition_aware_seeds(setting: Optional[bool], args: Tuple[Any, ...], kwargs: dict) -> Optional[list]:
+    """The addresses a partition-aware client keeps connections to, or ``None`` for no partition
+    awareness, for ``connect(*args, **kwargs)`` and the client's ``partition_aware`` setting:
+
+    * ``False``: ``None``;
+    * ``None`` (default): on only when ``connect()`` gets a finite collection (list, tuple, set...)
+      of at least two distinct nodes -- those nodes;
+    * ``True``: on: the nodes of a finite collection, of a host and port, or of a
+      :class:`~pyignite.connection.RoundRobin`; for any other iterable (a generator, which may be
+      infinite) none: the client then finds the cluster's nodes through the node endpoints the
+      server lists (``CLUSTER_GROUP_GET_NODES_ENDPOINTS``).
+
+    Malformed nodes are reported by :func:`nodes_from_args` (called first).
+    """
+    from pyignite.connection.roundrobin import RoundRobin
+
+    if setting is False:
+        return None
+    if "host" in kwargs or "port" in kwargs or not args or len(args) == 2:
+        seeds: list = list(nodes_from_args(args, dict(kwargs)))
+        collection = True
+    else:
+        nodes = args[0]
+        if isinstance(nodes, RoundRobin):
+            seeds, collection = list(nodes.nodes), False
+        elif hasattr(nodes, "__len__") and not hasattr(nodes, "__next__"):
+            seeds, collection = [check_node(n) for n in nodes], True
+        else:
+            seeds, collection = [], False
+    seeds = list(dict.fromkeys(seeds))
+    if setting is None and not (collection and len(seeds) > 1):
+        return None
+    return seeds
+
+
 def cache_name_of(settings: Union[str, dict, None]) -> str:
     """The cache name in ``settings`` (a name or a dict with ``PROP_NAME``)."""
     if isinstance(settings, str):
@@ -98,6 +135,11 @@ class ClientSettings:
             self.events = EventDispatcher(kwargs.pop("event_listeners", None))
         except TypeError as exc:
             raise ParameterError(str(exc)) from None
+        # partition awareness (issue 9): None = on when connect() gets several nodes as a collection
+        partition_aware = kwargs.pop("partition_aware", None)
+        if partition_aware is not None and not isinstance(partition_aware, bool):
+            raise ParameterError(f"partition_aware must be True, False or None, not {partition_aware!r}")
+        self.partition_aware: Optional[bool] = partition_aware
         if kwargs:
             raise ParameterError(f"unexpected Client arguments: {sorted(kwargs)}")
         if timeout is not None and (

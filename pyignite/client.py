@@ -24,7 +24,7 @@ request-id multiplexing, not a pool:
 * one waiting thread at a time reads the socket and hands every reply it reads straight to the
   thread waiting for it, so no thread waits behind another's slow request;
 * ``timeout`` applies to each call: a call without a reply in time raises
-  :class:`~pyignite.protocol.session.RequestTimeoutError` (an :class:`OSError`) and its late reply
+  :class:`~pyignite.exceptions.RequestTimeoutError` (an :class:`OSError`) and its late reply
   is dropped. If the node sent nothing at all meanwhile it is considered gone: the connection is
   closed and the client fails over as described above;
 * when the connection breaks, every thread waiting on it gets the :class:`SocketError`; the next

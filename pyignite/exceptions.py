@@ -13,6 +13,7 @@ The hierarchy follows the pyignite 0.1.0 specification:
 
 from __future__ import annotations
 
+import asyncio
 from typing import Optional, Tuple
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "ParameterError",
     "ParseError",
     "ReconnectError",
+    "RequestTimeoutError",
     "SQLError",
     "SocketError",
     "TransactionError",
@@ -56,6 +58,22 @@ class HandshakeError(OSError):
 
 class SocketError(OSError):
     """The connection to a node broke, timed out or could not be opened."""
+
+
+# asyncio.TimeoutError is the builtin TimeoutError from Python 3.11 on, a class of its own before.
+_TIMEOUT_BASES: tuple = (
+    (TimeoutError,) if asyncio.TimeoutError is TimeoutError else (TimeoutError, asyncio.TimeoutError)
+)
+
+
+class RequestTimeoutError(SocketError, *_TIMEOUT_BASES):  # type: ignore[misc]
+    """A request got no reply within the client's ``timeout``.
+
+    It is a :class:`SocketError` (so an ``OSError``), a :class:`TimeoutError` and an
+    ``asyncio.TimeoutError`` on every Python version. Whether the connection survives is said in the
+    message: if the node sent nothing at all meanwhile, the connection is closed (so failover can
+    move on); otherwise only this call fails and its late reply is dropped.
+    """
 
 
 class ReconnectError(Exception):

@@ -52,8 +52,9 @@ class LoopThread:
         def start() -> None:
             if sys.version_info >= (3, 11):
                 task = self.loop.create_task(coro, context=ctx)
-            else:  # pragma: no cover - before 3.11 the task runs in a copy of the context
-                task = ctx.run(self.loop.create_task, coro)
+            else:  # pragma: no cover - before 3.11 the task runs in a copy of the context,
+                # so what the call set in its context is copied back into the thread's context
+                task = ctx.run(self.loop.create_task, _export_context(coro, ctx))
             task.add_done_callback(lambda t: _settle(t, done))
 
         self.loop.call_soon_threadsafe(start)
@@ -75,6 +76,14 @@ class LoopThread:
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
+
+
+async def _export_context(coro: Any, ctx: contextvars.Context) -> Any:
+    try:
+        return await coro
+    finally:
+        for var, value in contextvars.copy_context().items():
+            ctx.run(var.set, value)
 
 
 def _settle(task: asyncio.Task, done: concurrent.futures.Future) -> None:

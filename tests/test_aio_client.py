@@ -25,10 +25,10 @@ from pyignite.exceptions import (
     HandshakeError,
     ParameterError,
     ReconnectError,
+    RequestTimeoutError,
     SocketError,
 )
 from pyignite.protocol.handshake import PROTOCOL_VERSIONS
-from pyignite.protocol.session import RequestTimeoutError
 
 from .test_aio_transport import NEVER, ScriptedPeer
 from .util import free_port, unique_name

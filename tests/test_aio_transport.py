@@ -25,9 +25,8 @@ import pytest
 
 from pyignite.connection.aio import AioConnection
 from pyignite.connection.sync import Connection
-from pyignite.exceptions import SocketError
+from pyignite.exceptions import RequestTimeoutError, SocketError
 from pyignite.protocol.frames import new_request
-from pyignite.protocol.session import RequestTimeoutError
 
 from .aio_proxy import LoopThread
 

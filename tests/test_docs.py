@@ -25,8 +25,7 @@ DOCS = ROOT / "docs"
 
 sys.path.insert(0, str(DOCS / "_ext"))
 import pyignite_docs  # noqa: E402
-
-sphinx_inventory = pytest.importorskip("sphinx.util.inventory", reason="Sphinx is in the dev extra")
+import sphinx.util.inventory as sphinx_inventory  # noqa: E402  (Sphinx: the docs and dev extras)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ Theory of operation
   registered under its request id. A reply whose future is gone (its caller was cancelled or timed
   out) is read and dropped, so the stream stays in step and the next caller gets its own reply.
 * **Timeouts.** With a ``timeout``, each request has a timer; when it fires first, the request fails
-  with :class:`~pyignite.protocol.session.RequestTimeoutError`. If nothing at all arrived from the
+  with :class:`~pyignite.exceptions.RequestTimeoutError`. If nothing at all arrived from the
   node since the request was sent, the node is considered silent and the connection is broken, so the
   client fails over (the same rule as the blocking transport).
 * **Broken connections.** End of stream, a socket error or a garbled frame fails every pending

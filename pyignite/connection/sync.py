@@ -20,7 +20,7 @@ A connection may be shared by any number of threads, each with requests in fligh
   lock or condition, so each reply wakes exactly one thread.
 * **Timeouts** (``timeout``): every request has a deadline ``timeout`` seconds after it was sent. A
   thread past its deadline unregisters its slot and raises
-  :class:`~pyignite.protocol.session.RequestTimeoutError`; its late reply is read and dropped. If
+  :class:`~pyignite.exceptions.RequestTimeoutError`; its late reply is read and dropped. If
   nothing at all arrived from the node since that request was sent, the node is considered silent:
   the connection is broken (see below) so the client fails over.
 * **Broken connections**: when the socket fails, the stream is garbled or the connection is closed,

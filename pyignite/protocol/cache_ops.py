@@ -129,10 +129,14 @@ def key_op(
     tx_id: Optional[int] = None,
     ctx: CodecContext = NO_CONTEXT,
 ) -> Request:
-    """A single-key operation (get, contains_key, remove_key...)."""
+    """A single-key operation (get, contains_key, remove_key...).
+
+    ``req.affinity`` records ``(cache id, key, key hint)``: what partition awareness routes by
+    (:mod:`pyignite.protocol.affinity`; issue 9).
+    """
     buf = cache_request(op_code, ref, tx_id)
     encode(buf, key, key_hint, ctx)
-    return Request(buf, parse, CacheError, ref.what, tx_id=tx_id)
+    return Request(buf, parse, CacheError, ref.what, (ref.cache_id, key, key_hint), tx_id)
 
 
 def key_value_op(
@@ -146,11 +150,11 @@ def key_value_op(
     tx_id: Optional[int] = None,
     ctx: CodecContext = NO_CONTEXT,
 ) -> Request:
-    """A key + value operation (put, get_and_put, replace...)."""
+    """A key + value operation (put, get_and_put, replace...); ``req.affinity`` as in :func:`key_op`."""
     buf = cache_request(op_code, ref, tx_id)
     encode(buf, key, key_hint, ctx)
     encode(buf, value, value_hint, ctx)
-    return Request(buf, parse, CacheError, ref.what, tx_id=tx_id)
+    return Request(buf, parse, CacheError, ref.what, (ref.cache_id, key, key_hint), tx_id)
 
 
 def get(ref: CacheRef, key: Any, key_hint: Any = None, tx_id: Optional[int] = None,
@@ -235,7 +239,7 @@ def replace_if_equals(ref: CacheRef, key: Any, sample: Any, value: Any, key_hint
     encode(buf, key, key_hint, ctx)
     encode(buf, sample, sample_hint, ctx)
     encode(buf, value, value_hint, ctx)
-    return Request(buf, parse_bool, CacheError, ref.what, tx_id=tx_id)
+    return Request(buf, parse_bool, CacheError, ref.what, (ref.cache_id, key, key_hint), tx_id)
 
 
 def get_and_remove(ref: CacheRef, key: Any, key_hint: Any = None, tx_id: Optional[int] = None,

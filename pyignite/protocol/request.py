@@ -32,7 +32,8 @@ class Request:
         the reply has no payload (the result is then ``None``);
     :ivar error: exception class raised for an error status;
     :ivar what: a short description for error messages (``"cache 'x'"``);
-    :ivar affinity: ``(cache_id, key_hash)`` for partition-aware routing, or ``None``;
+    :ivar affinity: ``(cache_id, key, key_hint)`` of a single-key request, what partition-aware
+        routing needs (:mod:`pyignite.protocol.affinity`), or ``None``;
     :ivar tx_id: id of the transaction the request belongs to, or ``None``.
     """
 

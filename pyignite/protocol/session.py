@@ -33,7 +33,7 @@ import socket
 import uuid
 from typing import Any, FrozenSet, List, Optional, Set, Tuple
 
-from pyignite.exceptions import HandshakeError, ParseError, SocketError
+from pyignite.exceptions import HandshakeError, ParseError, RequestTimeoutError, SocketError
 from pyignite.protocol.frames import FrameBuffer, ResponseHeader, parse_response_header, stamp
 from pyignite.protocol.handshake import (
     CLIENT_FEATURES,
@@ -56,15 +56,6 @@ Reply = Tuple[ResponseHeader, bytes]
 
 #: What a timed-out socket operation raises (``socket.timeout`` is not a ``TimeoutError`` before 3.10).
 TIMEOUTS = (TimeoutError, socket.timeout)
-
-
-class RequestTimeoutError(SocketError, TimeoutError):
-    """A request got no reply within the client's ``timeout``.
-
-    It is a :class:`~pyignite.exceptions.SocketError` (so an ``OSError``) and a :class:`TimeoutError`
-    (so ``asyncio.TimeoutError`` on Python >= 3.11). Whether the connection survives is said in the
-    message (see :meth:`Session.silent_since`).
-    """
 
 
 class Session:

@@ -13,7 +13,9 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
+import org.apache.ignite.cache.affinity.rendezvous.RendezvousAffinityFunction;
 import org.apache.ignite.cluster.ClusterState;
+import org.apache.ignite.configuration.CacheConfiguration;
 import org.apache.ignite.configuration.ClientConnectorConfiguration;
 import org.apache.ignite.configuration.DataRegionConfiguration;
 import org.apache.ignite.configuration.DataStorageConfiguration;
@@ -122,6 +124,16 @@ public final class IgniteNode {
                 opts.getOrDefault("ssl-password", "123456")));
         }
         cfg.setClientConnectorConfiguration(client);
+
+        // Cache templates (partition awareness tests, issue 9): the thin client cannot set a partition
+        // count, so a cache created by a name matching a template (create_cache("pa17_x")) takes it
+        // from here: "pa17*" 17 partitions, "pa1000*" 1000 partitions and one backup.
+        CacheConfiguration<Object, Object> pa17 = new CacheConfiguration<>("pa17*");
+        pa17.setAffinity(new RendezvousAffinityFunction(false, 17));
+        CacheConfiguration<Object, Object> pa1000 = new CacheConfiguration<>("pa1000*");
+        pa1000.setAffinity(new RendezvousAffinityFunction(false, 1000));
+        pa1000.setBackups(1);
+        cfg.setCacheConfiguration(pa17, pa1000);
 
         Ignite ignite = Ignition.start(cfg);
 

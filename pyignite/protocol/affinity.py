@@ -1,0 +1,529 @@
+"""Partition awareness, sans I/O: partition maps, Java's partition function, and which node a
+single-key request should go to.
+
+Theory of operation
+-------------------
+Ignite splits a ``PARTITIONED`` cache into partitions and gives each one a *primary* node. A key's
+partition follows from its Java hash code, as ``RendezvousAffinityFunction`` computes it
+(:func:`partition_for_hash`); a client that knows the partition map can send a single-key request
+straight to the primary node, saving the server a hop.
+
+* **Maps** (:class:`PartitionRouter`): ``OP_CACHE_PARTITIONS`` (1101) returns, per group of caches that
+  share an assignment, whether the client may route their keys, each cache's *key configurations*
+  (binary type id -> id of the affinity key field) and node UUID -> primary partitions. The router
+  keeps one :class:`CacheAffinity` per cache id (or ``None``: not routable, e.g. a ``REPLICATED``
+  cache or a custom affinity function), stamped with the affinity topology version it is valid for.
+* **Topology** (:meth:`PartitionRouter.observe`): every response whose header carries the
+  ``AFFINITY_TOPOLOGY_CHANGED`` flag tells the newest affinity topology version (``(major, minor)``:
+  a node joined or left, a cache started, rebalancing finished...). A map older than the newest
+  version seen is *stale*; the facade fetches it again before it routes the next request for that
+  cache (lazily: nothing is fetched until a key of the cache is used).
+* **Keys** (:func:`affinity_hash`): the hash code Ignite partitions by. For a Complex object key it is
+  the hash code of its affinity key field when the cache's key configuration or the binary type's
+  metadata names one (Ignite's ``CacheDefaultBinaryAffinityKeyMapper``), else the object's own hash
+  code (the one in its header); for any other key, its Java ``hashCode()``
+  (:func:`pyignite.datatypes.hashing.hashcode`) as the type it is sent as.
+* **Routing** (:meth:`PartitionRouter.route`): a request built by the key-value builders carries
+  ``req.affinity = (cache id, key, key hint)``; the router answers the primary node's UUID, or
+  ``None`` when the request cannot be routed (no map yet, a cache that is not routable, a key type
+  without a Java hash code). The facade turns the UUID into a connection of its
+  :class:`NodePool`, or falls back to its default connection.
+* **Connections** (:class:`NodePool`): bookkeeping of the nodes a partition-aware client keeps
+  connections to -- the addresses given to ``connect()`` and those discovered with
+  ``OP_CLUSTER_GROUP_GET_NODE_ENDPOINTS`` -- which of them are connected (node UUID -> connection),
+  and when to try again those that are not (after a topology change, or with a growing delay). The
+  facade owns the I/O; the pool only holds the connection objects and says what to do next.
+
+Feature bit ``ALL_AFFINITY_MAPPINGS`` (13) is not announced: with it the request starts with a
+"custom mappings" flag and each group ends with a "default affinity" flag, for clients that map keys
+with user-provided functions, which this client does not do.
+"""
+
+from __future__ import annotations
+
+import struct
+import uuid
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from pyignite.datatypes.base import NO_CONTEXT, CodecContext, decode
+from pyignite.datatypes.complex import GenericObjectMeta
+from pyignite.datatypes.complex import TYPE_CODE as COMPLEX_OBJECT_CODE
+from pyignite.datatypes.hashing import hashcode
+from pyignite.exceptions import CacheError, ParseError
+from pyignite.protocol import op_codes as op
+from pyignite.protocol.frames import new_request
+from pyignite.protocol.request import Request
+
+__all__ = [
+    "CacheAffinity",
+    "NodePool",
+    "PartitionRouter",
+    "TopologyVersion",
+    "affinity_hash",
+    "parse_partitions",
+    "partition_for_hash",
+    "partitions_request",
+]
+
+#: ``(major, minor)`` affinity topology version, as response headers report it
+TopologyVersion = Tuple[int, int]
+Node = Tuple[str, int]
+
+_INT = struct.Struct("<i")
+_TOPVER = struct.Struct("<qi")
+_PAIR = struct.Struct("<ii")
+_UUID_CODE = 10
+
+#: offset of the flags byte of a cache request (length, op code, request id, cache id)
+_FLAGS_OFFSET = 18
+_FLAG_TRANSACTIONAL = 0x02
+_FLAG_WITH_EXPIRY_POLICY = 0x04
+
+
+# --- the partition function ---------------------------------------------------------------------
+
+def partition_for_hash(h: int, partitions: int) -> int:
+    """The partition of a key whose Java hash code is ``h``, as Ignite's ``RendezvousAffinityFunction``
+    computes it (``calculatePartition``): for a power-of-two count ``(h ^ (h >>> 16)) & (parts - 1)``,
+    otherwise ``safeAbs(h % parts)`` with Java's ``%`` (the sign follows ``h``).
+
+    :param h: a 32-bit hash code (signed or unsigned);
+    :param partitions: the cache's partition count (> 0);
+    :raises ValueError: for a partition count < 1.
+    """
+    if partitions < 1:
+        raise ValueError(f"a cache has at least one partition, not {partitions}")
+    h &= 0xFFFFFFFF
+    if partitions & (partitions - 1) == 0:
+        return (h ^ (h >> 16)) & (partitions - 1)
+    # |h % parts| == |h| % parts; |Integer.MIN_VALUE| % parts is what safeAbs yields there too
+    if h & 0x80000000:
+        h = 0x100000000 - h
+    return h % partitions
+
+
+def key_offset(frame: Any) -> int:
+    """Where the key starts in a key-value request frame (after the cache prefix)."""
+    flags = frame[_FLAGS_OFFSET]
+    pos = _FLAGS_OFFSET + 1
+    if flags & _FLAG_WITH_EXPIRY_POLICY:
+        pos += 24
+    if flags & _FLAG_TRANSACTIONAL:
+        pos += 4
+    return pos
+
+
+def affinity_hash(
+    frame: Any, key: Any, hint: Any, key_configs: Optional[Dict[int, int]], ctx: CodecContext = NO_CONTEXT,
+) -> Optional[int]:
+    """The hash code Ignite computes the partition of ``key`` from, or ``None`` if it is unknown.
+
+    :param frame: the request frame ``key`` was encoded into (a Complex object key's own hash code is
+        read from its header there rather than encoded again);
+    :param key: the key as given to the API (a value, or a ``(value, hint)`` tuple);
+    :param hint: the key's type hint or ``None``;
+    :param key_configs: the cache's key configurations, binary type id -> affinity key field id;
+    :param ctx: the client's binary registry: the affinity key field a binary type's metadata names.
+    :raises TypeError: or ValueError, NotImplementedError: a key without a Java hash code.
+    """
+    if type(key) is tuple and hint is None and len(key) == 2:
+        key, hint = key
+    cls = type(key)
+    if not isinstance(cls, GenericObjectMeta):
+        return hashcode(key, hint)
+    field = None
+    if key_configs:
+        fid = key_configs.get(cls._type_id)
+        if fid is not None:
+            try:
+                field = cls._field_ids.index(fid)
+            except ValueError:
+                return None  # the object has no such field: Ignite would see null
+    if field is None:
+        type_info = getattr(ctx, "type_info", None)
+        info = type_info(cls._type_id) if type_info is not None else None
+        name = getattr(info, "affinity_key_field", None)
+        if name is not None:
+            try:
+                field = cls._names.index(name)
+            except ValueError:
+                return None
+    if field is not None:
+        value = key.__dict__.get(cls._names[field])
+        if value is None:
+            return None
+        return hashcode(value, cls._hints[field])
+    pos = key_offset(frame)
+    if frame[pos] == COMPLEX_OBJECT_CODE:
+        return int(_INT.unpack_from(frame, pos + 8)[0])
+    return hashcode(key, hint)
+
+
+# --- OP_CACHE_PARTITIONS ------------------------------------------------------------------------
+
+class CacheAffinity:
+    """How the keys of one cache map to nodes.
+
+    :ivar partitions: the partition count;
+    :ivar owners: the primary node UUID of each partition (index = partition number);
+    :ivar key_configs: binary type id -> affinity key field id (the cache's ``CacheKeyConfiguration``).
+    """
+
+    __slots__ = ("key_configs", "owners", "partitions")
+
+    def __init__(self, owners: Sequence[uuid.UUID], key_configs: Dict[int, int]) -> None:
+        self.owners = tuple(owners)
+        self.partitions = len(self.owners)
+        self.key_configs = key_configs
+
+    def node_for_hash(self, h: int) -> uuid.UUID:
+        """The primary node of the partition of a key with hash code ``h``."""
+        return self.owners[partition_for_hash(h, self.partitions)]
+
+    def __repr__(self) -> str:
+        return f"<CacheAffinity {self.partitions} partitions on {len(set(self.owners))} node(s)>"
+
+
+def _count(frame: Any, pos: int, what: str, item_size: int = 4) -> int:
+    (n,) = _INT.unpack_from(frame, pos)
+    if n < 0 or pos + 4 + n * item_size > len(frame):
+        raise ParseError(f"OP_CACHE_PARTITIONS reply: {what} count {n} exceeds the reply")
+    return int(n)
+
+
+def parse_partitions(
+    frame: Any, pos: int, ctx: CodecContext = NO_CONTEXT,
+) -> Tuple[TopologyVersion, Dict[int, Optional[CacheAffinity]]]:
+    """Parse an ``OP_CACHE_PARTITIONS`` reply payload (without ``ALL_AFFINITY_MAPPINGS``).
+
+    Layout (``ClientCachePartitionsResponse``): ``i64`` major and ``i32`` minor affinity topology
+    version, ``i32`` group count; per group ``bool`` applicable, ``i32`` cache count, per cache ``i32``
+    cache id and, if applicable, ``i32`` count of ``(i32 key type id, i32 affinity key field id)``;
+    then, if applicable, ``i32`` node count, per node a UUID object, ``i32`` count and the ``i32``
+    primary partitions.
+
+    :return: the version and cache id -> :class:`CacheAffinity`, or ``None`` for caches whose keys
+        cannot be routed (not applicable, or a map that does not give every partition exactly one
+        primary node).
+    :raises ParseError: a truncated or malformed reply.
+    """
+    try:
+        major, minor = _TOPVER.unpack_from(frame, pos)
+        pos += 12
+        groups = _count(frame, pos, "group", 5)
+        pos += 4
+        out: Dict[int, Optional[CacheAffinity]] = {}
+        for _ in range(groups):
+            applicable = frame[pos] != 0
+            pos += 1
+            n_caches = _count(frame, pos, "cache")
+            pos += 4
+            caches: List[Tuple[int, Dict[int, int]]] = []
+            for _ in range(n_caches):
+                (cache_id,) = _INT.unpack_from(frame, pos)
+                pos += 4
+                configs: Dict[int, int] = {}
+                if applicable:
+                    n_cfg = _count(frame, pos, "key configuration", 8)
+                    pos += 4
+                    for _ in range(n_cfg):
+                        type_id, field_id = _PAIR.unpack_from(frame, pos)
+                        pos += 8
+                        configs[type_id] = field_id
+                caches.append((cache_id, configs))
+            owners: Optional[List[Optional[uuid.UUID]]] = None
+            if applicable:
+                n_nodes = _count(frame, pos, "node", 21)
+                pos += 4
+                assigned: Dict[int, uuid.UUID] = {}
+                complete = True
+                for _ in range(n_nodes):
+                    if frame[pos] != _UUID_CODE:
+                        raise ParseError(f"OP_CACHE_PARTITIONS reply: expected a node UUID at offset {pos}")
+                    node_id, pos = decode(frame, pos, ctx)
+                    n_parts = _count(frame, pos, "partition")
+                    pos += 4
+                    for part in struct.unpack_from(f"<{n_parts}i", frame, pos):
+                        if part in assigned:
+                            complete = False
+                        assigned[part] = node_id
+                    pos += 4 * n_parts
+                if complete and assigned and min(assigned) == 0 and max(assigned) == len(assigned) - 1:
+                    owners = [assigned[p] for p in range(len(assigned))]
+            for cache_id, configs in caches:
+                out[cache_id] = CacheAffinity(owners, configs) if owners is not None else None  # type: ignore[arg-type]
+        return (int(major), int(minor)), out
+    except (struct.error, IndexError):
+        raise ParseError("truncated OP_CACHE_PARTITIONS reply") from None
+
+
+def partitions_request(cache_ids: Iterable[int], then: Optional[Callable[..., Any]] = None) -> Request:
+    """``OP_CACHE_PARTITIONS``: ``i32`` count and the cache ids.
+
+    The parsed reply is ``then(version, maps)`` if ``then`` is given, else ``(version, maps)`` (see
+    :func:`parse_partitions`).
+    """
+    ids = list(cache_ids)
+    buf = new_request(op.OP_CACHE_PARTITIONS)
+    buf += _INT.pack(len(ids))
+    for cid in ids:
+        buf += _INT.pack(cid)
+
+    def parse(frame: Any, pos: int, ctx: CodecContext) -> Any:
+        version, maps = parse_partitions(frame, pos, ctx)
+        return then(version, maps) if then is not None else (version, maps)
+
+    return Request(buf, parse, CacheError, "cache partitions")
+
+
+# --- the router -----------------------------------------------------------------------------------
+
+class PartitionRouter:
+    """Partition maps of the caches a client used, and the newest affinity topology version seen.
+
+    Thread-safe for the way the facades use it: lookups are plain dict reads; updates replace whole
+    entries. No I/O: the facade sends :meth:`partitions_request` when :meth:`stale` says so.
+    """
+
+    __slots__ = ("_caches", "latest")
+
+    def __init__(self) -> None:
+        #: the newest affinity topology version any response reported (``None``: none yet)
+        self.latest: Optional[TopologyVersion] = None
+        #: cache id -> (version the entry is valid for, its map or None)
+        self._caches: Dict[int, Tuple[Optional[TopologyVersion], Optional[CacheAffinity]]] = {}
+
+    def observe(self, version: Optional[TopologyVersion]) -> bool:
+        """Take the affinity topology version a response reported; True if it is newer than any before."""
+        if version is None:
+            return False
+        latest = self.latest
+        if latest is None or version > latest:
+            self.latest = (int(version[0]), int(version[1]))
+            return True
+        return False
+
+    def stale(self, cache_id: int) -> bool:
+        """Whether the map of ``cache_id`` must be fetched (never fetched, or older than :attr:`latest`)."""
+        entry = self._caches.get(cache_id)
+        if entry is None:
+            return True
+        version = entry[0]
+        latest = self.latest
+        return latest is not None and (version is None or version < latest)
+
+    def affinity(self, cache_id: int) -> Optional[CacheAffinity]:
+        """The current map of a cache, or ``None`` (unknown or not routable)."""
+        entry = self._caches.get(cache_id)
+        return entry[1] if entry is not None else None
+
+    def partitions_request(self, cache_ids: Iterable[int]) -> Request:
+        """The ``OP_CACHE_PARTITIONS`` request for ``cache_ids``; its parsing updates this router
+        (every cache of the reply, and the requested ones it does not name as not routable)."""
+        ids = list(cache_ids)
+        asked_at = self.latest
+
+        def then(version: TopologyVersion, maps: Dict[int, Optional[CacheAffinity]]) -> None:
+            self.update(version, maps, ids, asked_at)
+
+        return partitions_request(ids, then)
+
+    def update(
+        self,
+        version: TopologyVersion,
+        maps: Dict[int, Optional[CacheAffinity]],
+        requested: Iterable[int] = (),
+        asked_at: Optional[TopologyVersion] = None,
+    ) -> None:
+        """Record the maps of an ``OP_CACHE_PARTITIONS`` reply made at ``version``.
+
+        A requested cache missing from the reply (it does not exist) is recorded as not routable.
+        Entries are stamped with the newer of ``version`` and ``asked_at`` (the newest version known
+        when the request was sent), so a reply from a node that lags behind does not make every
+        request fetch the map again; the next topology change does.
+        """
+        self.observe(version)
+        stamp: TopologyVersion = version if asked_at is None or version >= asked_at else asked_at
+        caches = self._caches
+        for cid in requested:
+            if cid not in maps:
+                caches[cid] = (stamp, None)
+        for cid, aff in maps.items():
+            caches[cid] = (stamp, aff)
+
+    def unroutable(self, cache_ids: Iterable[int]) -> None:
+        """Do not route the keys of ``cache_ids`` until the topology changes (the server refused to
+        give their map)."""
+        for cid in cache_ids:
+            self._caches[cid] = (self.latest, None)
+
+    def route(self, req: Request, ctx: CodecContext = NO_CONTEXT) -> Optional[uuid.UUID]:
+        """The UUID of the primary node for ``req``'s key, or ``None`` when it cannot be routed."""
+        info = req.affinity
+        if info is None:
+            return None
+        entry = self._caches.get(info[0])
+        if entry is None:
+            return None
+        aff = entry[1]
+        if aff is None:
+            return None
+        try:
+            h = affinity_hash(req.frame, info[1], info[2], aff.key_configs, ctx)
+        except (TypeError, ValueError, NotImplementedError):
+            return None
+        if h is None:
+            return None
+        return aff.node_for_hash(h)
+
+    def node_ids(self) -> Set[uuid.UUID]:
+        """Every node that is the primary of some partition in the maps held."""
+        out: Set[uuid.UUID] = set()
+        for _, aff in self._caches.values():
+            if aff is not None:
+                out.update(aff.owners)
+        return out
+
+
+# --- the connection pool's bookkeeping ------------------------------------------------------------
+
+#: seconds before the first retry of a node that could not be connected; doubled on each failure
+RETRY_DELAY = 1.0
+#: the longest delay between two retries of the same node
+MAX_RETRY_DELAY = 30.0
+
+
+class _Entry:
+    __slots__ = ("conn", "delay", "next_try")
+
+    def __init__(self) -> None:
+        self.conn: Any = None
+        self.delay = RETRY_DELAY
+        self.next_try = 0.0
+
+
+class NodePool:
+    """Which nodes a partition-aware client keeps connections to, and when to (re)connect them.
+
+    :param seeds: the addresses given to ``connect()`` (duplicates are dropped).
+
+    The facade opens the connections; this class records them (:meth:`connected`, :meth:`failed`),
+    maps node UUIDs to live connections (:meth:`connection`) and says which addresses to try
+    (:meth:`due`): all those without a live connection after the affinity topology changed (a node
+    may have come back), otherwise each after a delay that doubles with every failure (1 s to 30 s).
+    Connection objects only need ``alive`` and ``node_uuid`` attributes. Time is passed in (``now``,
+    from a monotonic clock), so this stays free of I/O and clocks.
+    """
+
+    __slots__ = ("_by_uuid", "_entries", "_upkeep_version", "_wake", "discovery_version")
+
+    def __init__(self, seeds: Iterable[Node] = ()) -> None:
+        self._entries: Dict[Node, _Entry] = {}
+        self._by_uuid: Dict[uuid.UUID, Any] = {}
+        #: the earliest time an address without a connection is due (inf: none)
+        self._wake = float("inf")
+        #: the topology version the last upkeep ran at
+        self._upkeep_version: Optional[TopologyVersion] = None
+        #: the topology version node endpoints were last asked at (discovery)
+        self.discovery_version: Optional[TopologyVersion] = None
+        for node in seeds:
+            self.add(node)
+
+    def __repr__(self) -> str:
+        live = sum(1 for e in self._entries.values() if e.conn is not None and e.conn.alive)
+        return f"<NodePool {live}/{len(self._entries)} connected>"
+
+    @property
+    def addresses(self) -> List[Node]:
+        return list(self._entries)
+
+    def add(self, node: Node) -> None:
+        """Know ``node`` (a seed or a discovered address); it is due for a connection at once."""
+        if node not in self._entries:
+            self._entries[node] = _Entry()
+            self._wake = 0.0
+
+    def connection(self, node_id: uuid.UUID) -> Any:
+        """The live connection to the node with UUID ``node_id``, or ``None``."""
+        conn = self._by_uuid.get(node_id)
+        if conn is not None and conn.alive:
+            return conn
+        return None
+
+    def live(self, node: Node) -> Any:
+        """The live connection to address ``node``, or ``None``."""
+        entry = self._entries.get(node)
+        if entry is not None and entry.conn is not None and entry.conn.alive:
+            return entry.conn
+        return None
+
+    def connections(self) -> List[Any]:
+        """Every connection object held (live or not)."""
+        return [e.conn for e in self._entries.values() if e.conn is not None]
+
+    def connected(self, node: Node, conn: Any) -> None:
+        """``conn`` (handshake done) is the connection to address ``node``."""
+        self.add(node)
+        entry = self._entries[node]
+        entry.conn = conn
+        entry.delay = RETRY_DELAY
+        if conn.node_uuid is not None:
+            self._by_uuid[conn.node_uuid] = conn
+
+    def failed(self, node: Node, now: float) -> None:
+        """Connecting to ``node`` failed at time ``now``: retry after the node's current delay."""
+        self.add(node)
+        entry = self._entries[node]
+        entry.conn = None
+        entry.next_try = now + entry.delay
+        entry.delay = min(entry.delay * 2, MAX_RETRY_DELAY)
+        self._wake = min(e.next_try for e in self._entries.values() if e.conn is None or not e.conn.alive)
+
+    def lost(self, conn: Any, now: float) -> None:
+        """A connection of the pool was found broken: its address is due for reconnection."""
+        for entry in self._entries.values():
+            if entry.conn is conn:
+                entry.next_try = min(entry.next_try, now)
+                self._wake = min(self._wake, entry.next_try)
+
+    def upkeep_due(self, now: float, version: Optional[TopologyVersion]) -> bool:
+        """Whether the facade should run an upkeep (:meth:`due`, discovery) before routing: the
+        topology changed since the last one, or an address is due."""
+        return now >= self._wake or version != self._upkeep_version
+
+    def due(self, now: float, version: Optional[TopologyVersion]) -> List[Node]:
+        """The addresses to connect now (and start an upkeep at ``version``): those without a live
+        connection -- all of them when the topology changed since the last upkeep, otherwise those
+        whose retry time has come."""
+        changed = version != self._upkeep_version
+        self._upkeep_version = version
+        out = []
+        wake = float("inf")
+        for node, entry in self._entries.items():
+            if entry.conn is not None and entry.conn.alive:
+                continue
+            if changed or entry.next_try <= now:
+                out.append(node)
+                entry.next_try = now + entry.delay  # until failed() or connected() says more
+            wake = min(wake, entry.next_try)
+        self._wake = wake
+        return out
+
+    def missing(self, node_ids: Iterable[uuid.UUID]) -> Set[uuid.UUID]:
+        """The nodes of ``node_ids`` without a live connection."""
+        return {n for n in node_ids if self.connection(n) is None}
+
+    def candidates(self, endpoints: Iterable[Any], wanted: Set[uuid.UUID]) -> List[Tuple[uuid.UUID, List[Node]]]:
+        """For discovered node endpoints (``node_id``, ``port``, ``addresses``), the addresses to try
+        for each node of ``wanted`` -- seed hosts first, link-local IPv6 addresses left out."""
+        hosts = [host for host, _ in self._entries]
+        out = []
+        for ep in endpoints:
+            if ep.node_id not in wanted:
+                continue
+            addrs = [a for a in ep.addresses if isinstance(a, str) and a and "%" not in a]
+            addrs.sort(key=lambda a: (hosts.index(a) if a in hosts else len(hosts), ":" in a))
+            nodes = [(a, ep.port) for a in addrs if (a, ep.port) not in self._entries]
+            if nodes:
+                out.append((ep.node_id, nodes))
+        return out
