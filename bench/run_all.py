@@ -28,7 +28,7 @@ Interface of a benchmark module (``bench/bench_<name>.py``):
 
 A benchmark that fails (non-zero exit, no table, time limit) is reported with the end of its log,
 and the others still run; the exit status is then 1. The whole full run stays under 10 minutes on
-two cores (about 5); ``--quick`` takes under one.
+two cores (about 6); ``--quick`` takes under one.
 """
 
 from __future__ import annotations
@@ -58,8 +58,10 @@ LOGS = harness.RUN_DIR / "bench-logs"
 #: (full mode; quick mode gets half); ``node`` -- a node this runner starts for the benchmark and
 #: passes as ``--port`` (the base client port, shifted by PYIGNITE_PORT_OFFSET); ``port`` -- a port
 #: passed to a benchmark that starts its own node there (shifted the same way).
-#: Ports: the test nodes use 10900-10989 (+ offset), the examples 10800-10802; the benchmarks use
-#: 11000 and up, ten apart so that clusters never join each other.
+#: Ports: the test nodes of a session use 10900-10989 + its offset, and sessions side by side use
+#: offsets 100 apart, so 10990-10999 + offset is free: the benchmarks, run one at a time, all use
+#: client port 10990 + offset (a node's IP finder lists the ten discovery ports from its cluster's
+#: base, 47990-47999 + offset here, so it cannot join another session's nodes).
 BENCHMARKS: Dict[str, Dict[str, Any]] = {
     "codec": {
         "full": ["--values", "2000", "--repeat", "5", "--min-time", "0.2"],
@@ -74,14 +76,20 @@ BENCHMARKS: Dict[str, Dict[str, Any]] = {
     "concurrency": {
         "full": ["--seconds", "2"],
         "quick": ["--seconds", "0.5"],
-        "node": {"base_port": 11000, "nodes": 1, "sql": False},
+        "node": {"base_port": 10990, "nodes": 1, "sql": False},
         "limit": 300,
     },
     "queries": {
         "full": ["--rows", "1000000", "--small", "100000"],
         "quick": ["--rows", "50000", "--small", "10000"],
-        "port": 11010,
+        "port": 10990,
         "limit": 480,
+    },
+    "partition_awareness": {
+        "full": ["--seconds", "1", "--repeat", "3"],
+        "quick": ["--quick"],
+        "port": 10990,  # a 3-node cluster: 10990-10992
+        "limit": 300,
     },
 }
 

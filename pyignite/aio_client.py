@@ -24,6 +24,13 @@ As for :class:`~pyignite.client.Client`: ``connect()`` takes a host and port or 
 node stays silent past ``timeout``), the calls in flight raise the error and the next call connects
 to the next node; :class:`~pyignite.exceptions.ReconnectError` when no node is left.
 
+Partition awareness
+-------------------
+As for :class:`~pyignite.client.Client` (see "Partition awareness" in :mod:`pyignite.client`):
+``AioClient(partition_aware=None)`` routes single-key operations to their key's primary node when
+``connect()`` gets a list of several nodes; ``connect()`` then opens the connections to the other
+nodes concurrently.
+
 Example::
 
     from pyignite import AioClient
@@ -46,14 +53,17 @@ import time
 from typing import Any, Awaitable, Coroutine, Generator, List, Optional
 
 from pyignite.aio_cache import AioCache
-from pyignite.api_base import BaseClient, Plan, nodes_from_args
+from pyignite.api_base import BaseClient, Plan, nodes_from_args, partition_aware_seeds
 from pyignite.connection.aio import AioConnection
 from pyignite.connection.roundrobin import NodeSequence
 from pyignite.cursors import AioCursor
 from pyignite.datatypes.base import MissingBinaryType
-from pyignite.exceptions import ParseError, ReconnectError, SocketError
+from pyignite.exceptions import CacheError, ParseError, ReconnectError, SocketError
 from pyignite.monitoring import EventDispatcher
+from pyignite.protocol import cluster_ops  # node discovery (partition awareness, issue 9)
+from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, PA_VERSION, PartitionAwareness
 from pyignite.protocol.frames import op_code_of
+from pyignite.protocol.handshake import Feature
 from pyignite.protocol.request import Request, read_response, typed_reply
 from pyignite.transaction import AioTransaction, ContextTxBinding
 
@@ -70,7 +80,10 @@ class AioClient(BaseClient):
     :param use_ssl: wrap the connection in TLS (see :mod:`pyignite.connection.ssl_context` for the
         ``ssl_*`` parameters and the default);
     :param username: and ``password``: credentials for a cluster with authentication;
-    :param protocol_version: propose this protocol version first.
+    :param protocol_version: propose this protocol version first;
+    :param event_listeners: objects notified of connection and query events;
+    :param partition_aware: route single-key operations to their key's primary node (``None``:
+        when ``connect()`` gets a list of several nodes; see :mod:`pyignite.client`).
 
     Every method of :class:`~pyignite.client.Client` is here, returning an awaitable; ``sql`` (and
     the caches' ``scan`` and ``select_row``) return a cursor call: ``await`` it for an
@@ -85,6 +98,7 @@ class AioClient(BaseClient):
     def __init__(self, compact_footer: Optional[bool] = None, *args: Any, **kwargs: Any) -> None:
         self._init_common(compact_footer, args, kwargs)  # settings, binary registry, nodes (api_base)
         self._reconnect_lock: Optional[asyncio.Lock] = None
+        self._pa_lock: Optional[asyncio.Lock] = None  # partition map refreshes (issue 9)
         self._txs = ContextTxBinding(self)  # the open transaction of each task (issue 9)
 
     # --- connection management -----------------------------------------------------------------
@@ -98,12 +112,16 @@ class AioClient(BaseClient):
         malformed address; at the ``await``, :class:`ReconnectError` when no node answers and
         :class:`HandshakeError` when a node refuses the handshake.
         """
-        return _Connect(self, NodeSequence(nodes_from_args(args, dict(kwargs))))
+        nodes = NodeSequence(nodes_from_args(args, dict(kwargs)))
+        seeds = partition_aware_seeds(self._settings.partition_aware, args, kwargs)  # issue 9
+        return _Connect(self, nodes, seeds)
 
-    async def _connect(self, nodes: NodeSequence) -> AioClient:
+    async def _connect(self, nodes: NodeSequence, seeds: Optional[list] = None) -> AioClient:
         await self.close()
         self._nodes = nodes
+        self._pa = PartitionAwareness(seeds) if seeds is not None else None
         await self._connection()
+        await self._pa_start()
         return self
 
     async def _connection(self) -> AioConnection:
@@ -119,15 +137,22 @@ class AioClient(BaseClient):
             if nodes is None:
                 raise ReconnectError("Can not reconnect: the client is not connected (call connect() first)")
             for node in nodes.attempts():
-                conn = self._make_connection(*node)
-                try:
-                    await conn.connect()
-                except (SocketError, ParseError) as exc:
-                    nodes.failed(node, exc)
-                else:
-                    nodes.connected(node)
-                    self._conn = conn
-                    return conn
+                pa = self._pa  # partition awareness (issue 9): reuse the pool's live connection
+                conn = pa.pool.live(node) if pa is not None else None
+                if conn is None:
+                    conn = self._make_connection(*node)
+                    try:
+                        await conn.connect()
+                    except (SocketError, ParseError) as exc:
+                        nodes.failed(node, exc)
+                        if pa is not None:
+                            pa.pool.failed(node, time.monotonic())
+                        continue
+                    if pa is not None:
+                        pa.pool.connected(node, conn)
+                nodes.connected(node)
+                self._conn = conn
+                return conn
             raise nodes.out_of_nodes()
 
     async def reconnect(self) -> AioClient:
@@ -141,15 +166,22 @@ class AioClient(BaseClient):
         conn = self._conn
         if conn is not None:
             await conn.close()  # no longer alive: _connection() moves on to the next node
+            if self._pa is not None:  # a pool connection too: due for reconnection (issue 9)
+                self._pa.pool.lost(conn, time.monotonic())
         await self._connection()
         return self
 
     async def close(self) -> None:
         """Close the connection and forget the nodes (``connect()`` may be called again)."""
         conn, self._conn = self._conn, None
+        pa, self._pa = self._pa, None
         self._nodes = None
         if conn is not None:
             await conn.close()
+        if pa is not None:  # the connections to the other nodes (issue 9)
+            others = [c for c in pa.pool.connections() if c is not conn]
+            if others:
+                await asyncio.gather(*(c.close() for c in others), return_exceptions=True)
 
     async def __aenter__(self) -> AioClient:
         return self
@@ -168,6 +200,9 @@ class AioClient(BaseClient):
         txs = self._txs
         tx = txs.current() if txs.active else None
         if tx is None:
+            pa = self._pa
+            if pa is not None:  # partition awareness (issue 9)
+                return await self._execute_pa(req, pa)
             conn = self._conn
             if conn is None or not conn.alive:
                 conn = await self._connection()
@@ -178,6 +213,10 @@ class AioClient(BaseClient):
                 if conn is None or not conn.alive:
                     conn = await self._connection()
                 tx.attach(conn)
+        return await self._send(req, conn)
+
+    async def _send(self, req: Request, conn: AioConnection) -> Any:
+        """Send ``req`` on ``conn`` and return its parsed reply."""
         if self._abandoned:
             await self._close_abandoned(conn)
         events = self._settings.events
@@ -233,6 +272,128 @@ class AioClient(BaseClient):
             except Exception as exc:
                 result, error = None, exc
 
+    # --- partition awareness (issue 9; see "Partition awareness" in pyignite.client) ------------
+    # The decisions are made by pyignite.protocol.affinity (shared with Client); these coroutines
+    # only do the I/O they ask for.
+
+    async def _default_connection(self) -> AioConnection:
+        conn = self._conn
+        if conn is None or not conn.alive:
+            conn = await self._connection()
+        return conn
+
+    async def _execute_pa(self, req: Request, pa: PartitionAwareness) -> Any:
+        """:meth:`_execute` outside transactions with partition awareness on."""
+        if req.affinity is None:
+            conn = await self._default_connection()
+            try:
+                return await self._send(req, conn)
+            finally:
+                pa.observe(conn)
+        router = pa.router
+        if router.stale(req.affinity[0]) or pa.pool.upkeep_due(time.monotonic(), router.latest):
+            await self._pa_refresh(pa, req.affinity[0])
+        node_id = router.route(req, self._ctx)
+        routed = pa.pool.connection(node_id) if node_id is not None else None
+        if routed is None:  # not routable, or the node cannot be reached: the default connection
+            if node_id is not None:
+                pa.pool.lost_node(node_id, time.monotonic())
+            conn = await self._default_connection()
+            try:
+                return await self._send(req, conn)
+            finally:
+                pa.observe(conn)
+        conn = routed
+        try:
+            return await self._send(req, conn)
+        except SocketError:
+            if conn.alive or conn is self._conn:
+                raise  # a timeout on a live connection, or the default connection: as without routing
+            pa.pool.lost(conn, time.monotonic())
+            conn = await self._default_connection()  # the node died under the request: once more
+            return await self._send(req, conn)
+        finally:
+            pa.observe(conn)
+
+    async def _pa_start(self) -> None:
+        """After ``connect()``: keep partition awareness only with protocol >= 1.4.0, and connect to
+        the other nodes given (concurrently)."""
+        pa = self._pa
+        if pa is None:
+            return
+        conn = self._conn
+        if conn is None or conn.protocol_version is None or conn.protocol_version < PA_VERSION:
+            self._pa = None
+            return
+        await self._pa_upkeep(pa, time.monotonic())
+
+    async def _pa_refresh(self, pa: PartitionAwareness, cache_id: int) -> None:
+        """Fetch the partition map of ``cache_id`` if it is stale, then connect what is due (one
+        task at a time; the others wait and find the map fresh)."""
+        if self._pa_lock is None:
+            self._pa_lock = asyncio.Lock()
+        async with self._pa_lock:
+            if self._pa is not pa:
+                return  # closed or connected elsewhere meanwhile
+            router = pa.router
+            if router.stale(cache_id):
+                try:
+                    await self._execute(router.partitions_request([cache_id]))
+                except CacheError:
+                    router.unroutable([cache_id])  # refused (e.g. an inactive cluster): until it changes
+                except SocketError:
+                    pass  # the default connection broke: the request itself reconnects
+            now = time.monotonic()
+            if pa.pool.upkeep_due(now, router.latest):
+                await self._pa_upkeep(pa, now)
+
+    async def _pa_upkeep(self, pa: PartitionAwareness, now: float) -> None:
+        """Connect the addresses the pool says are due (concurrently); look up nodes the maps name
+        that have no connection among the node endpoints (once per topology version) and connect them."""
+        pool = pa.pool
+        version = pa.router.latest
+        due = pool.due(now, version)
+        if due:
+            await asyncio.gather(*(self._pa_open(pa, node, None, now) for node in due))
+        missing = pool.missing(pa.router.node_ids())
+        if not missing or not pool.discovery_due(version):
+            return
+        conn = self._conn
+        if conn is None or Feature.CLUSTER_GROUP_GET_NODES_ENDPOINTS not in conn.features:
+            return
+        try:
+            _, added, _ = await self._execute(cluster_ops.node_endpoints())
+        except (CacheError, SocketError):
+            return
+
+        async def discover(node_id: Any, candidates: List[Any]) -> None:
+            for node in candidates:
+                if await self._pa_open(pa, node, node_id, now):
+                    return
+
+        found = pool.candidates(added, missing)
+        if found:
+            await asyncio.gather(*(discover(node_id, nodes) for node_id, nodes in found))
+
+    async def _pa_open(self, pa: PartitionAwareness, node: Any, node_id: Any, now: float) -> bool:
+        """Connect to ``node`` for the pool (expecting ``node_id`` for a discovered address)."""
+        timeout = self._settings.timeout
+        conn = self._make_connection(node[0], node[1], min(timeout or PA_CONNECT_TIMEOUT, PA_CONNECT_TIMEOUT))
+        try:
+            await conn.connect()
+        except (OSError, ParseError):  # unreachable, silent or refusing: tried again later
+            if node_id is None:
+                pa.pool.failed(node, now)
+            return False
+        if node_id is not None and conn.node_uuid != node_id:
+            await conn.close()  # another node answers at that address
+            return False
+        if self._pa is not pa:  # the client was closed or reconnected meanwhile
+            await conn.close()
+            return False
+        pa.pool.connected(node, conn)
+        return True
+
     def _cursor_call(self, coro: Coroutine[Any, Any, AioCursor]) -> CursorCall:
         return CursorCall(coro)
 
@@ -245,17 +406,18 @@ class AioClient(BaseClient):
 class _Connect:
     """What :meth:`AioClient.connect` returns: awaitable, and an async context manager."""
 
-    __slots__ = ("_client", "_nodes")
+    __slots__ = ("_client", "_nodes", "_seeds")
 
-    def __init__(self, client: AioClient, nodes: NodeSequence) -> None:
+    def __init__(self, client: AioClient, nodes: NodeSequence, seeds: Optional[list] = None) -> None:
         self._client = client
         self._nodes = nodes
+        self._seeds = seeds
 
     def __await__(self) -> Generator[Any, None, AioClient]:
-        return self._client._connect(self._nodes).__await__()
+        return self._client._connect(self._nodes, self._seeds).__await__()
 
     async def __aenter__(self) -> AioClient:
-        return await self._client._connect(self._nodes)
+        return await self._client._connect(self._nodes, self._seeds)
 
     async def __aexit__(self, *exc: Any) -> None:
         await self._client.close()

@@ -204,12 +204,14 @@ class BaseClient:
     #: the facade's transport class (``Connection`` or ``AioConnection``)
     _connection_class: Any = None
 
-    def _make_connection(self, host: str, port: int) -> Any:
-        """A new, unconnected transport to ``host:port`` with the client's settings."""
+    def _make_connection(self, host: str, port: int, connect_timeout: Optional[float] = None) -> Any:
+        """A new, unconnected transport to ``host:port`` with the client's settings (``connect_timeout``:
+        seconds for connecting and the handshake, default ``timeout`` or 10 s)."""
         s = self._settings
         return self._connection_class(
             host, port, timeout=s.timeout, ssl_context=s.ssl_context, username=s.username,
             password=s.password, protocol_version=s.protocol_version, events=s.events,
+            connect_timeout=connect_timeout,
         )
 
     @property
@@ -229,6 +231,18 @@ class BaseClient:
 
     def __repr__(self) -> str:
         return f"<pyignite.{type(self).__name__} {self}>"
+
+    # --- partition awareness (issue 9) -----------------------------------------------------------
+
+    #: a :class:`pyignite.protocol.affinity.PartitionAwareness` while it is on, else ``None``
+    _pa: Any = None
+
+    @property
+    def partition_aware(self) -> bool:
+        """Whether the client routes single-key requests to the primary node of their key: the
+        ``partition_aware`` setting applied to the nodes given to ``connect()``, once connected to a
+        node that speaks protocol 1.4.0 or newer (see :mod:`pyignite.client`)."""
+        return self._pa is not None
 
     # --- settings ------------------------------------------------------------------------------
 

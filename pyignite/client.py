@@ -35,6 +35,45 @@ request-id multiplexing, not a pool:
 A transaction belongs to the thread that started it, a cursor to the connection it was opened on. The details
 are in :mod:`pyignite.connection.sync`; the asyncio client (:class:`~pyignite.aio_client.AioClient`)
 multiplexes tasks on one connection the same way.
+
+Partition awareness
+-------------------
+With partition awareness (issue 9) the client sends each single-key operation (``get``, ``put``,
+``get_and_*``, ``replace*``, ``remove_key``, ``remove_if_equals``, ``contains_key``, ``clear_key``,
+``put_if_absent``...) straight to the primary node of its key, instead of through one node.
+
+* **When it is on.** ``Client(partition_aware=None)`` (the default) turns it on when ``connect()``
+  gets a finite collection (a list, a tuple...) of at least two distinct nodes. A host and port, a
+  single node, a generator, any other iterator and a :class:`~pyignite.connection.RoundRobin` keep it
+  off: an iterator is a reconnection policy, which may be infinite, and the specification's lazy
+  failover applies. ``partition_aware=True`` turns it on for any ``connect()`` argument: the nodes of
+  a collection, of a host and port or of a RoundRobin are kept connected, and the other nodes of the
+  cluster are found through the node endpoints the server lists
+  (``CLUSTER_GROUP_GET_NODES_ENDPOINTS``) -- with a generator, only that way. ``False`` turns it off.
+  It needs protocol 1.4.0 or newer (otherwise it stays off: :attr:`partition_aware` says which).
+* **Connections.** ``connect()`` connects to the first node that answers, as always, and then to
+  every other node it was given (each of these may take at most 2 s, ``PA_CONNECT_TIMEOUT``, or
+  ``timeout`` if shorter); a node that does not answer is tried again after the cluster's nodes
+  change (one joined or left) and otherwise after a delay that grows from 1 to 30 seconds, by the
+  next single-key operation. Nodes named in partition maps without a connection are looked up among
+  the node endpoints once per change of the cluster's nodes and connected.
+* **Maps.** The first single-key operation on a cache fetches its partition map (``OP_CACHE_PARTITIONS``;
+  one extra round trip); every reply tells whether the affinity topology changed, and a map older
+  than the newest topology version seen is fetched again before the next operation on that cache.
+  Keys of ``REPLICATED`` caches, of caches with a custom affinity function, and keys without a Java
+  hash code go to the default connection.
+* **Failover.** The *default* connection -- the one ``str(client)`` and :attr:`connection` show, used
+  for everything that is not routed (queries, cache management, transactions...) -- follows the
+  ``connect()`` argument exactly as without partition awareness (lazy failover, :class:`ReconnectError`
+  when it runs out), reusing a pool connection to the next node if there is one. A routed operation
+  whose node cannot be reached goes to the default connection instead (and that node is marked for
+  reconnection); if the node's connection breaks under the operation, the operation is sent once more,
+  to the default connection, as the Java thin client retries by default (an operation that reached the
+  node before it died may then be applied twice: a ``put_if_absent`` may answer False).
+* **Transactions** keep all their operations on the transaction's connection.
+
+The routing decisions (maps, partitions, which node) are :mod:`pyignite.protocol.affinity`, shared
+with the asyncio client.
 """
 
 from __future__ import annotations
@@ -43,15 +82,18 @@ import threading
 import time
 from typing import Any, Optional
 
-from pyignite.api_base import BaseClient, Plan, nodes_from_args
+from pyignite.api_base import BaseClient, Plan, nodes_from_args, partition_aware_seeds
 from pyignite.cache import Cache
 from pyignite.connection.roundrobin import NodeSequence
 from pyignite.connection.sync import Connection
 from pyignite.cursors import Cursor, close_abandoned  # query cursors (issue 5)
 from pyignite.datatypes.base import MissingBinaryType
-from pyignite.exceptions import ParseError, ReconnectError, SocketError
+from pyignite.exceptions import CacheError, ParseError, ReconnectError, SocketError
 from pyignite.monitoring import EventDispatcher
+from pyignite.protocol import cluster_ops  # node discovery (partition awareness, issue 9)
+from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, PA_VERSION, PartitionAwareness
 from pyignite.protocol.frames import op_code_of
+from pyignite.protocol.handshake import Feature
 from pyignite.protocol.request import Request, read_response, typed_reply
 from pyignite.transaction import ThreadTxBinding, Transaction
 
@@ -75,7 +117,10 @@ class Client(BaseClient):
     :param protocol_version: propose this protocol version first (e.g. ``(1, 2, 0)``); the default is
         the newest version this client speaks, falling back to what the server offers;
     :param event_listeners: objects notified of connection and query events (see
-        :mod:`pyignite.monitoring`).
+        :mod:`pyignite.monitoring`);
+    :param partition_aware: send single-key operations to their key's primary node: ``None``
+        (default) when ``connect()`` gets a list of several nodes, ``True`` always, ``False`` never
+        (see "Partition awareness" in :mod:`pyignite.client`).
 
     A client is safe to share between threads: their calls are multiplexed on one connection by
     request id, each thread gets its own results, ``timeout`` applies per call, and a broken
@@ -109,10 +154,13 @@ class Client(BaseClient):
         node refuses the handshake (bad credentials: not retried on other nodes).
         """
         nodes = NodeSequence(nodes_from_args(args, dict(kwargs)))
+        seeds = partition_aware_seeds(self._settings.partition_aware, args, kwargs)  # issue 9
         with self._lock:
             self.close()
             self._nodes = nodes
+            self._pa = PartitionAwareness(seeds) if seeds is not None else None
             self._reconnect()
+            self._pa_start()
         return self
 
     def _reconnect(self) -> Connection:
@@ -125,12 +173,19 @@ class Client(BaseClient):
         if nodes is None:
             raise ReconnectError("Can not reconnect: the client is not connected (call connect() first)")
         for host, port in nodes.attempts():
-            conn = self._make_connection(host, port)
-            try:
-                conn.connect()
-            except (SocketError, ParseError) as exc:
-                nodes.failed((host, port), exc)
-                continue
+            pa = self._pa  # partition awareness (issue 9): reuse the pool's live connection
+            conn = pa.pool.live((host, port)) if pa is not None else None
+            if conn is None:
+                conn = self._make_connection(host, port)
+                try:
+                    conn.connect()
+                except (SocketError, ParseError) as exc:
+                    nodes.failed((host, port), exc)
+                    if pa is not None:
+                        pa.pool.failed((host, port), time.monotonic())
+                    continue
+                if pa is not None:
+                    pa.pool.connected((host, port), conn)
             nodes.connected((host, port))
             self._conn = conn
             return conn
@@ -148,6 +203,8 @@ class Client(BaseClient):
             conn, self._conn = self._conn, None
             if conn is not None:
                 conn.close()
+                if self._pa is not None:  # a pool connection too: due for reconnection (issue 9)
+                    self._pa.pool.lost(conn, time.monotonic())
             self._reconnect()
         return self
 
@@ -156,9 +213,14 @@ class Client(BaseClient):
         until ``connect()`` is called again."""
         with self._lock:
             conn, self._conn = self._conn, None
+            pa, self._pa = self._pa, None
             self._nodes = None
             if conn is not None:
                 conn.close()
+            if pa is not None:  # the connections to the other nodes (issue 9)
+                for other in pa.pool.connections():
+                    if other is not conn:
+                        other.close()
 
     def __enter__(self) -> Client:
         return self
@@ -189,9 +251,16 @@ class Client(BaseClient):
         txs = self._txs
         tx = txs.current() if txs.active else None
         if tx is None:
+            pa = self._pa
+            if pa is not None:  # partition awareness (issue 9)
+                return self._execute_pa(req, pa)
             conn = self._connection_for(req)
         else:  # inside a transaction: its connection, and its id in key-value requests (issue 9)
             conn = tx.route(req) or tx.attach(self._connection_for(req))
+        return self._send(req, conn)
+
+    def _send(self, req: Request, conn: Connection) -> Any:
+        """Send ``req`` on ``conn`` and return its parsed reply."""
         if self._abandoned:  # release dropped query cursors first (issue 5)
             close_abandoned(conn, self._take_abandoned(conn))
         events = self._settings.events
@@ -239,3 +308,107 @@ class Client(BaseClient):
                     req = plan.send(result)
         except StopIteration as stop:
             return stop.value
+
+    # --- partition awareness (issue 9; see the module docstring) --------------------------------
+    # The decisions (maps, partitions, which node, when to reconnect) are made by
+    # pyignite.protocol.affinity; these methods only do the I/O they ask for.
+
+    def _execute_pa(self, req: Request, pa: PartitionAwareness) -> Any:
+        """:meth:`_execute` outside transactions with partition awareness on."""
+        if req.affinity is None:
+            conn = self._connection_for(req)
+            try:
+                return self._send(req, conn)
+            finally:
+                pa.observe(conn)
+        router = pa.router
+        if router.stale(req.affinity[0]) or pa.pool.upkeep_due(time.monotonic(), router.latest):
+            self._pa_refresh(pa, req.affinity[0])
+        node_id = router.route(req, self._ctx)
+        routed = pa.pool.connection(node_id) if node_id is not None else None
+        if routed is None:  # not routable, or the node cannot be reached: the default connection
+            if node_id is not None:
+                pa.pool.lost_node(node_id, time.monotonic())
+            conn = self._connection_for(req)
+            try:
+                return self._send(req, conn)
+            finally:
+                pa.observe(conn)
+        conn = routed
+        try:
+            return self._send(req, conn)
+        except SocketError:
+            if conn.alive or conn is self._conn:
+                raise  # a timeout on a live connection, or the default connection: as without routing
+            pa.pool.lost(conn, time.monotonic())
+            conn = self._connection_for(req)  # the node died under the request: once more, elsewhere
+            return self._send(req, conn)
+        finally:
+            pa.observe(conn)
+
+    def _pa_start(self) -> None:
+        """After ``connect()`` (lock held): keep partition awareness only with protocol >= 1.4.0, and
+        connect to the other nodes given."""
+        pa = self._pa
+        if pa is None:
+            return
+        conn = self._conn
+        if conn is None or conn.protocol_version is None or conn.protocol_version < PA_VERSION:
+            self._pa = None
+            return
+        self._pa_upkeep(pa, time.monotonic())
+
+    def _pa_refresh(self, pa: PartitionAwareness, cache_id: int) -> None:
+        """Fetch the partition map of ``cache_id`` if it is stale, then connect what is due."""
+        with self._lock:
+            if self._pa is not pa:
+                return  # closed or connected elsewhere meanwhile
+            router = pa.router
+            if router.stale(cache_id):
+                try:
+                    self._execute(router.partitions_request([cache_id]))
+                except CacheError:
+                    router.unroutable([cache_id])  # refused (e.g. an inactive cluster): until it changes
+                except SocketError:
+                    pass  # the default connection broke: the request itself reconnects
+            now = time.monotonic()
+            if pa.pool.upkeep_due(now, router.latest):
+                self._pa_upkeep(pa, now)
+
+    def _pa_upkeep(self, pa: PartitionAwareness, now: float) -> None:
+        """Connect the addresses the pool says are due; look up nodes the maps name that have no
+        connection among the node endpoints (once per topology version) and connect them."""
+        pool = pa.pool
+        version = pa.router.latest
+        for node in pool.due(now, version):
+            self._pa_open(pa, node, None, now)
+        missing = pool.missing(pa.router.node_ids())
+        if not missing or not pool.discovery_due(version):
+            return
+        conn = self._conn
+        if conn is None or Feature.CLUSTER_GROUP_GET_NODES_ENDPOINTS not in conn.features:
+            return
+        try:
+            _, added, _ = self._execute(cluster_ops.node_endpoints())
+        except (CacheError, SocketError):
+            return
+        for node_id, candidates in pool.candidates(added, missing):
+            for node in candidates:
+                if self._pa_open(pa, node, node_id, now):
+                    break
+
+    def _pa_open(self, pa: PartitionAwareness, node: Any, node_id: Any, now: float) -> bool:
+        """Connect to ``node`` for the pool (expecting ``node_id`` for a discovered address)."""
+        timeout = self._settings.timeout
+        conn = self._make_connection(node[0], node[1], min(timeout or PA_CONNECT_TIMEOUT, PA_CONNECT_TIMEOUT))
+        try:
+            conn.connect()
+        except (OSError, ParseError):  # unreachable, silent or refusing: tried again later
+            if node_id is None:
+                pa.pool.failed(node, now)
+            return False
+        if node_id is not None and conn.node_uuid != node_id:
+            conn.close()  # another node answers at that address
+            return False
+        pa.pool.connected(node, conn)
+        return True

@@ -38,6 +38,7 @@ SPECIAL: Dict[str, Dict[str, Any]] = {
     "ssl_client_cert": {"cluster": {"ssl_client_auth": True}},
     "auth": {"cluster": {"auth": True, "ssl": True}},
     "auth_no_ssl": {"cluster": {"auth": True}},
+    "partition_awareness": {"cluster": {"nodes": 3}},  # issue 10: three nodes to route keys to
 }
 #: the cluster of every other example: one node with SQL
 DEFAULT_CLUSTER: Dict[str, Any] = {"sql": True}

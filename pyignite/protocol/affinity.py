@@ -31,8 +31,9 @@ straight to the primary node, saving the server a hop.
 * **Connections** (:class:`NodePool`): bookkeeping of the nodes a partition-aware client keeps
   connections to -- the addresses given to ``connect()`` and those discovered with
   ``OP_CLUSTER_GROUP_GET_NODE_ENDPOINTS`` -- which of them are connected (node UUID -> connection),
-  and when to try again those that are not (after a topology change, or with a growing delay). The
-  facade owns the I/O; the pool only holds the connection objects and says what to do next.
+  and when to try again those that are not (after a node joined or left -- a new *major* topology
+  version -- or after a growing delay). The facade owns the I/O; the pool only holds the connection
+  objects and says what to do next.
 
 Feature bit ``ALL_AFFINITY_MAPPINGS`` (13) is not announced: with it the request starts with a
 "custom mappings" flag and each group ends with a "default affinity" flag, for clients that map keys
@@ -45,9 +46,9 @@ import struct
 import uuid
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from pyignite.datatypes.base import NO_CONTEXT, CodecContext, decode
-from pyignite.datatypes.complex import GenericObjectMeta
+from pyignite.datatypes.base import NO_CONTEXT, CodecContext, decode, is_hint
 from pyignite.datatypes.complex import TYPE_CODE as COMPLEX_OBJECT_CODE
+from pyignite.datatypes.complex import GenericObjectMeta
 from pyignite.datatypes.hashing import hashcode
 from pyignite.exceptions import CacheError, ParseError
 from pyignite.protocol import op_codes as op
@@ -55,8 +56,11 @@ from pyignite.protocol.frames import new_request
 from pyignite.protocol.request import Request
 
 __all__ = [
+    "PA_CONNECT_TIMEOUT",
+    "PA_VERSION",
     "CacheAffinity",
     "NodePool",
+    "PartitionAwareness",
     "PartitionRouter",
     "TopologyVersion",
     "affinity_hash",
@@ -64,6 +68,9 @@ __all__ = [
     "partition_for_hash",
     "partitions_request",
 ]
+
+#: partition awareness needs this protocol version (node UUIDs, response flags)
+PA_VERSION = (1, 4, 0)
 
 #: ``(major, minor)`` affinity topology version, as response headers report it
 TopologyVersion = Tuple[int, int]
@@ -126,7 +133,7 @@ def affinity_hash(
     :param ctx: the client's binary registry: the affinity key field a binary type's metadata names.
     :raises TypeError: or ValueError, NotImplementedError: a key without a Java hash code.
     """
-    if type(key) is tuple and hint is None and len(key) == 2:
+    if hint is None and type(key) is tuple and len(key) == 2 and is_hint(key[1]):
         key, hint = key
     cls = type(key)
     if not isinstance(cls, GenericObjectMeta):
@@ -387,6 +394,10 @@ class PartitionRouter:
 
 # --- the connection pool's bookkeeping ------------------------------------------------------------
 
+#: the longest a connection to another node of the pool may take (connecting and the handshake), so
+#: that a node that does not answer holds ``connect()`` and the request that retries it that long at most
+PA_CONNECT_TIMEOUT = 2.0
+
 #: seconds before the first retry of a node that could not be connected; doubled on each failure
 RETRY_DELAY = 1.0
 #: the longest delay between two retries of the same node
@@ -409,23 +420,25 @@ class NodePool:
 
     The facade opens the connections; this class records them (:meth:`connected`, :meth:`failed`),
     maps node UUIDs to live connections (:meth:`connection`) and says which addresses to try
-    (:meth:`due`): all those without a live connection after the affinity topology changed (a node
-    may have come back), otherwise each after a delay that doubles with every failure (1 s to 30 s).
+    (:meth:`due`): all those without a live connection after the cluster's membership changed (the
+    *major* affinity topology version: a node joined or left, so one may have come back), otherwise
+    each after a delay that doubles with every failure (1 s to 30 s); and when to look nodes up among
+    the node endpoints (:meth:`discovery_due`: once per membership).
     Connection objects only need ``alive`` and ``node_uuid`` attributes. Time is passed in (``now``,
     from a monotonic clock), so this stays free of I/O and clocks.
     """
 
-    __slots__ = ("_by_uuid", "_entries", "_upkeep_version", "_wake", "discovery_version")
+    __slots__ = ("_by_uuid", "_discovered_at", "_entries", "_upkeep_at", "_wake")
 
     def __init__(self, seeds: Iterable[Node] = ()) -> None:
         self._entries: Dict[Node, _Entry] = {}
         self._by_uuid: Dict[uuid.UUID, Any] = {}
         #: the earliest time an address without a connection is due (inf: none)
         self._wake = float("inf")
-        #: the topology version the last upkeep ran at
-        self._upkeep_version: Optional[TopologyVersion] = None
-        #: the topology version node endpoints were last asked at (discovery)
-        self.discovery_version: Optional[TopologyVersion] = None
+        #: the major topology version the last upkeep ran at
+        self._upkeep_at: Optional[int] = None
+        #: the major topology version node endpoints were last asked at (discovery)
+        self._discovered_at: Optional[int] = None
         for node in seeds:
             self.add(node)
 
@@ -480,23 +493,36 @@ class NodePool:
         self._wake = min(e.next_try for e in self._entries.values() if e.conn is None or not e.conn.alive)
 
     def lost(self, conn: Any, now: float) -> None:
-        """A connection of the pool was found broken: its address is due for reconnection."""
+        """A connection of the pool was found broken (or closed): its address is due for
+        reconnection at once. Later calls for the same connection change nothing."""
+        for node_id, held in list(self._by_uuid.items()):
+            if held is conn:
+                del self._by_uuid[node_id]
         for entry in self._entries.values():
             if entry.conn is conn:
+                entry.conn = None
                 entry.next_try = min(entry.next_try, now)
                 self._wake = min(self._wake, entry.next_try)
 
+    def lost_node(self, node_id: uuid.UUID, now: float) -> None:
+        """A request for node ``node_id`` found no live connection: if it had one, reconnect it
+        (see :meth:`lost`); an unknown node is left to discovery."""
+        conn = self._by_uuid.get(node_id)
+        if conn is not None:
+            self.lost(conn, now)
+
     def upkeep_due(self, now: float, version: Optional[TopologyVersion]) -> bool:
         """Whether the facade should run an upkeep (:meth:`due`, discovery) before routing: the
-        topology changed since the last one, or an address is due."""
-        return now >= self._wake or version != self._upkeep_version
+        cluster's membership changed since the last one, or an address is due."""
+        return now >= self._wake or (version[0] if version is not None else None) != self._upkeep_at
 
     def due(self, now: float, version: Optional[TopologyVersion]) -> List[Node]:
         """The addresses to connect now (and start an upkeep at ``version``): those without a live
-        connection -- all of them when the topology changed since the last upkeep, otherwise those
+        connection -- all of them when the membership changed since the last upkeep, otherwise those
         whose retry time has come."""
-        changed = version != self._upkeep_version
-        self._upkeep_version = version
+        major = version[0] if version is not None else None
+        changed = major != self._upkeep_at
+        self._upkeep_at = major
         out = []
         wake = float("inf")
         for node, entry in self._entries.items():
@@ -508,6 +534,14 @@ class NodePool:
             wake = min(wake, entry.next_try)
         self._wake = wake
         return out
+
+    def discovery_due(self, version: Optional[TopologyVersion]) -> bool:
+        """Whether to ask for the node endpoints now (then the facade does): not yet at this major
+        topology version. Call it only when some node of the maps has no connection."""
+        if version is None or version[0] == self._discovered_at:
+            return False
+        self._discovered_at = version[0]
+        return True
 
     def missing(self, node_ids: Iterable[uuid.UUID]) -> Set[uuid.UUID]:
         """The nodes of ``node_ids`` without a live connection."""
@@ -527,3 +561,26 @@ class NodePool:
             if nodes:
                 out.append((ep.node_id, nodes))
         return out
+
+
+class PartitionAwareness:
+    """The partition awareness state of one client: its :class:`PartitionRouter` and :class:`NodePool`.
+
+    :param seeds: the addresses to keep connections to (see
+        :func:`pyignite.api_base.partition_aware_seeds`).
+    """
+
+    __slots__ = ("pool", "router")
+
+    def __init__(self, seeds: Iterable[Node] = ()) -> None:
+        self.router = PartitionRouter()
+        self.pool = NodePool(seeds)
+
+    def observe(self, conn: Any) -> None:
+        """Take the affinity topology version the last replies on ``conn`` reported."""
+        version = conn.topology
+        if version is not None and version != self.router.latest:
+            self.router.observe(version)
+
+    def __repr__(self) -> str:
+        return f"<PartitionAwareness {self.pool!r} topology {self.router.latest}>"

@@ -1,0 +1,226 @@
+"""Single-key throughput on a 3-node cluster, with partition awareness on and off: this package vs
+the official pyignite 0.6.1 (its ``partition_aware`` option on and off), in the same run.
+
+What is measured: cache GET of an int key with a short string value, and PUT of the same, over
+1000 keys spread over the three nodes --
+
+* blocking client, one thread, one request at a time;
+* asyncio client, 32 concurrent tasks on one client;
+
+each with ``partition_aware=True`` (every request goes to its key's primary node; the client keeps a
+connection to each node) and ``partition_aware=False`` (every request goes through the one node the
+client is connected to, which forwards two thirds of them to another node). Both clients are given
+the same list of the three nodes. The table's rows pair our client with the official one in the same
+mode; the lines after it show what partition awareness gains each client.
+
+On the two-core machines of CI the three Ignite nodes and the client share the cores, so the gain is
+smaller than on a real network, where the extra hop costs a network round trip.
+
+Run: ``PYIGNITE_PORT_OFFSET=<n> .venv/bin/python bench/bench_partition_awareness.py [--quick]
+[--port P] [--seconds S]``. It starts its own 3-node cluster (client ports ``P``..``P+2``, default
+11030 + offset) and stops it at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import Row, ignite_cluster, print_table, run_official, save_results
+from pyignite import AioClient, Client
+
+CACHE = "bench_partition_awareness"
+KEYS = 1000
+VALUE = "value-" + "x" * 26  # a 32-character string
+TASKS = 32
+
+
+# --- ours ----------------------------------------------------------------------------------------------
+
+def rate(op: Callable[[int], Any], seconds: float, repeat: int) -> float:
+    """Best of ``repeat`` runs of ``seconds``: operations per second of ``op(key)`` in a loop."""
+    best = 0.0
+    for _ in range(repeat):
+        n = 0
+        started = time.perf_counter()
+        deadline = started + seconds
+        while time.perf_counter() < deadline:
+            for _ in range(50):
+                op((n * 7919) % KEYS)
+                n += 1
+        best = max(best, n / (time.perf_counter() - started))
+    return best
+
+
+async def _count_ops(op: Callable[[int], Any], t: int, deadline: float, counts: List[int]) -> None:
+    n = 0
+    while time.perf_counter() < deadline:
+        for _ in range(20):
+            await op((t * 7919 + n * 31) % KEYS)
+            n += 1
+    counts[t] = n
+
+
+async def rate_tasks(op: Callable[[int], Any], seconds: float, repeat: int, tasks: int = TASKS) -> float:
+    """Best of ``repeat`` runs: operations per second of ``tasks`` concurrent tasks awaiting ``op``."""
+    best = 0.0
+    for _ in range(repeat):
+        counts = [0] * tasks
+        started = time.perf_counter()
+        await asyncio.gather(*(_count_ops(op, t, started + seconds, counts) for t in range(tasks)))
+        best = max(best, sum(counts) / (time.perf_counter() - started))
+    return best
+
+
+def _bench_sync(nodes: List[Any], aware: bool, seconds: float, repeat: int, out: Dict[str, float]) -> None:
+    mode = "on" if aware else "off"
+    with Client(partition_aware=aware).connect(nodes) as client:
+        assert client.partition_aware is aware
+        cache = client.get_or_create_cache(CACHE)
+        cache.put_all({i: VALUE for i in range(KEYS)})
+        assert cache.get(1) == VALUE
+        rate(cache.get, 0.2, 1)  # warm up
+        out[f"sync get {mode}"] = rate(cache.get, seconds, repeat)
+        out[f"sync put {mode}"] = rate(lambda k: cache.put(k, VALUE), seconds, repeat)
+
+
+async def _bench_aio(nodes: List[Any], aware: bool, seconds: float, repeat: int, out: Dict[str, float]) -> None:
+    mode = "on" if aware else "off"
+    async with AioClient(partition_aware=aware).connect(nodes) as client:
+        assert client.partition_aware is aware
+        cache = await client.get_or_create_cache(CACHE)
+        assert await cache.get(1) == VALUE
+        await rate_tasks(cache.get, 0.2, 1)  # warm up
+        out[f"aio get {mode}"] = await rate_tasks(cache.get, seconds, repeat)
+        out[f"aio put {mode}"] = await rate_tasks(lambda k: cache.put(k, VALUE), seconds, repeat)
+
+
+def bench_ours(ports: List[int], seconds: float, repeat: int) -> Dict[str, float]:
+    nodes = [("127.0.0.1", p) for p in ports]
+    out: Dict[str, float] = {}
+    for aware in (True, False):
+        _bench_sync(nodes, aware, seconds, repeat, out)
+        asyncio.run(_bench_aio(nodes, aware, seconds, repeat, out))
+    return out
+
+
+# --- the official client (run in its own virtualenv) --------------------------------------------------
+
+OFFICIAL = r'''
+import asyncio, json, sys, time
+from pyignite import AioClient, Client
+
+ports = [int(p) for p in sys.argv[1].split(",")]
+seconds, repeat, KEYS, VALUE, CACHE, TASKS = (
+    float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6], int(sys.argv[7]))
+nodes = [("127.0.0.1", p) for p in ports]
+out = {}
+
+def rate(op, seconds, repeat):
+    best = 0.0
+    for _ in range(repeat):
+        n = 0
+        started = time.perf_counter()
+        deadline = started + seconds
+        while time.perf_counter() < deadline:
+            for _ in range(50):
+                op((n * 7919) % KEYS)
+                n += 1
+        best = max(best, n / (time.perf_counter() - started))
+    return best
+
+async def rate_tasks(op, seconds, repeat):
+    best = 0.0
+    for _ in range(repeat):
+        counts = [0] * TASKS
+        started = time.perf_counter()
+        deadline = started + seconds
+        async def work(t):
+            n = 0
+            while time.perf_counter() < deadline:
+                for _ in range(20):
+                    await op((t * 7919 + n * 31) % KEYS)
+                    n += 1
+            counts[t] = n
+        await asyncio.gather(*(work(t) for t in range(TASKS)))
+        best = max(best, sum(counts) / (time.perf_counter() - started))
+    return best
+
+for aware in (True, False):
+    mode = "on" if aware else "off"
+    client = Client(partition_aware=aware)
+    client.connect(nodes)
+    cache = client.get_or_create_cache(CACHE)
+    assert cache.get(1) == VALUE
+    rate(cache.get, 0.2, 1)
+    out["sync get " + mode] = rate(cache.get, seconds, repeat)
+    out["sync put " + mode] = rate(lambda k: cache.put(k, VALUE), seconds, repeat)
+    client.close()
+
+    async def aio():
+        client = AioClient(partition_aware=aware)
+        async with client.connect(nodes):
+            cache = await client.get_or_create_cache(CACHE)
+            assert await cache.get(1) == VALUE
+            await rate_tasks(cache.get, 0.2, 1)
+            out["aio get " + mode] = await rate_tasks(cache.get, seconds, repeat)
+            out["aio put " + mode] = await rate_tasks(lambda k: cache.put(k, VALUE), seconds, repeat)
+
+    asyncio.run(aio())
+print(json.dumps(out))
+'''
+
+
+def bench_official(ports: List[int], seconds: float, repeat: int) -> Dict[str, float]:
+    return run_official(
+        OFFICIAL, ",".join(map(str, ports)), str(seconds), str(repeat), str(KEYS), VALUE, CACHE, str(TASKS),
+    )
+
+
+# --- main -----------------------------------------------------------------------------------------------
+
+LABELS = [
+    ("sync get", "get, 1 thread"),
+    ("sync put", "put, 1 thread"),
+    ("aio get", f"aio get, {TASKS} tasks"),
+    ("aio put", f"aio put, {TASKS} tasks"),
+]
+
+
+def main() -> None:
+    import harness
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=11030 + harness.PORT_OFFSET,
+                        help="first client port of the 3-node cluster this benchmark starts")
+    parser.add_argument("--seconds", type=float, default=1.0, help="seconds per measurement (default 1)")
+    parser.add_argument("--repeat", type=int, default=3, help="measurements per figure, best kept (default 3)")
+    parser.add_argument("--quick", action="store_true", help="a short run (0.3 s, 2 repeats)")
+    args = parser.parse_args()
+    seconds, repeat = (0.3, 2) if args.quick else (args.seconds, args.repeat)
+
+    with ignite_cluster("bench-pa", base_port=args.port - harness.PORT_OFFSET, nodes=3) as ports:
+        bench_ours(ports, 0.5, 1)  # warm-up: the nodes' JIT compilers, which else favour whoever runs last
+        theirs = bench_official(ports, seconds, repeat)
+        ours = bench_ours(ports, seconds, repeat)
+
+    rows: List[Row] = []
+    for key, label in LABELS:
+        for mode in ("on", "off"):
+            rows.append((f"{label}, partition awareness {mode}", ours[f"{key} {mode}"], theirs[f"{key} {mode}"], None))
+    print_table("Single-key operations on 3 nodes, partition awareness on and off", rows)
+    print("What partition awareness gains (on / off):")
+    for key, label in LABELS:
+        print(f"  {label}: pyignite {ours[f'{key} on'] / ours[f'{key} off']:.2f}x, "
+              f"official 0.6.1 {theirs[f'{key} on'] / theirs[f'{key} off']:.2f}x")
+    save_results("partition_awareness", {"ours": ours, "official": theirs, "seconds": seconds, "repeat": repeat})
+
+
+if __name__ == "__main__":
+    main()
