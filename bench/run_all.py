@@ -61,7 +61,7 @@ LOGS = harness.RUN_DIR / "bench-logs"
 #: Ports: the test nodes of a session use 10900-10989 + its offset, and sessions side by side use
 #: offsets 100 apart, so 10990-10999 + offset is free: the benchmarks, run one at a time, all use
 #: client port 10990 + offset (a node's IP finder lists the ten discovery ports from its cluster's
-#: base, 47990-47999 + offset here, so it cannot join another session's nodes).
+#: base, 20990-20999 + offset here, so it cannot join another session's nodes).
 BENCHMARKS: Dict[str, Dict[str, Any]] = {
     "codec": {
         "full": ["--values", "2000", "--repeat", "5", "--min-time", "0.2"],

@@ -11,8 +11,10 @@ Theory of operation
   release that has it (:data:`SQL_VERSION`, 2.17.0) unless ``PYIGNITE_SQL_VERSION`` says otherwise.
   The thin client protocol of both is 1.7.0 with the same features.
 * **Clusters.** :class:`Cluster` starts N JVMs, each with its own client port (``base``, ``base+1``...),
-  discovery port (client port + 37000, the IP finder lists ten of them) and communication port (client
-  port + 39000), all on 127.0.0.1, so clusters with different bases never join each other.
+  discovery port (client port + 10000, the IP finder lists ten of them) and communication port (client
+  port + 15000), all on 127.0.0.1, so clusters with different bases never join each other. All of them
+  stay below 32768, out of Linux's ephemeral port range (32768-60999): a fixed port in that range can be
+  taken at random by some outgoing connection, and the node then fails to bind it.
   ``PYIGNITE_PORT_OFFSET`` shifts every port (for running two test sessions side by side).
 * **Ready.** A node counts as started when its launcher printed ``PYIGNITE-NODE-STARTED`` and its client
   port completed a real protocol handshake (TLS and credentials included when configured).
@@ -44,8 +46,8 @@ LAUNCHER_CLASS = "org.pyignite.harness.IgniteNode"
 IGNITE_VERSION = os.environ.get("PYIGNITE_IGNITE_VERSION", "2.18.0")
 SQL_VERSION = os.environ.get("PYIGNITE_SQL_VERSION", "2.17.0")
 PORT_OFFSET = int(os.environ.get("PYIGNITE_PORT_OFFSET", "0"))
-DISCOVERY_SHIFT = 37000
-COMMUNICATION_SHIFT = 39000
+DISCOVERY_SHIFT = 10000
+COMMUNICATION_SHIFT = 15000
 START_TIMEOUT = float(os.environ.get("PYIGNITE_START_TIMEOUT", "120"))
 
 _OPENS = [
