@@ -61,9 +61,8 @@ from pyignite.datatypes.base import MissingBinaryType
 from pyignite.exceptions import CacheError, ParseError, ReconnectError, SocketError
 from pyignite.monitoring import EventDispatcher
 from pyignite.protocol import cluster_ops  # node discovery (partition awareness, issue 9)
-from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, PA_VERSION, PartitionAwareness
+from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, PartitionAwareness
 from pyignite.protocol.frames import op_code_of
-from pyignite.protocol.handshake import Feature
 from pyignite.protocol.request import Request, read_response, typed_reply
 from pyignite.transaction import AioTransaction, ContextTxBinding
 
@@ -99,6 +98,7 @@ class AioClient(BaseClient):
         self._init_common(compact_footer, args, kwargs)  # settings, binary registry, nodes (api_base)
         self._reconnect_lock: Optional[asyncio.Lock] = None
         self._pa_lock: Optional[asyncio.Lock] = None  # partition map refreshes (issue 9)
+        self._loop: Optional[asyncio.AbstractEventLoop] = None  # the loop the locks belong to
         self._txs = ContextTxBinding(self)  # the open transaction of each task (issue 9)
 
     # --- connection management -----------------------------------------------------------------
@@ -118,6 +118,11 @@ class AioClient(BaseClient):
 
     async def _connect(self, nodes: NodeSequence, seeds: Optional[list] = None) -> AioClient:
         await self.close()
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # connected again in another event loop: the client belongs to it now
+            self._loop = loop
+            self._reconnect_lock = None  # an asyncio.Lock that ever waited is bound to its loop
+            self._pa_lock = None
         self._nodes = nodes
         self._pa = PartitionAwareness(seeds) if seeds is not None else None
         await self._connection()
@@ -148,6 +153,9 @@ class AioClient(BaseClient):
                         if pa is not None:
                             pa.pool.failed(node, time.monotonic())
                         continue
+                    if self._nodes is not nodes:  # close() (or connect()) ran meanwhile: do not revive
+                        await conn.close()
+                        raise ReconnectError(f"Can not reconnect: the client was closed while connecting to {conn}")
                     if pa is not None:
                         pa.pool.connected(node, conn)
                 nodes.connected(node)
@@ -244,7 +252,7 @@ class AioClient(BaseClient):
                 result = read_response(req, frame, header, conn.flags_header, self._ctx)
             except MissingBinaryType:
                 result = await self._drive(typed_reply(req, frame, header, conn.flags_header, self._ctx))
-        except Exception as exc:
+        except BaseException as exc:  # cancelled too: every start event gets its end event
             events.query_fail(conn, sent[0] if sent else None, op_code, started, exc)
             raise
         events.query_success(conn, sent[0], op_code, started)
@@ -290,14 +298,10 @@ class AioClient(BaseClient):
                 return await self._send(req, conn)
             finally:
                 pa.observe(conn)
-        router = pa.router
-        if router.stale(req.affinity[0]) or pa.pool.upkeep_due(time.monotonic(), router.latest):
+        if pa.refresh_due(req.affinity[0], time.monotonic()):
             await self._pa_refresh(pa, req.affinity[0])
-        node_id = router.route(req, self._ctx)
-        routed = pa.pool.connection(node_id) if node_id is not None else None
+        routed = pa.routed(req, self._ctx, time.monotonic())
         if routed is None:  # not routable, or the node cannot be reached: the default connection
-            if node_id is not None:
-                pa.pool.lost_node(node_id, time.monotonic())
             conn = await self._default_connection()
             try:
                 return await self._send(req, conn)
@@ -307,9 +311,8 @@ class AioClient(BaseClient):
         try:
             return await self._send(req, conn)
         except SocketError:
-            if conn.alive or conn is self._conn:
+            if not pa.retry_elsewhere(conn, self._conn, time.monotonic()):
                 raise  # a timeout on a live connection, or the default connection: as without routing
-            pa.pool.lost(conn, time.monotonic())
             conn = await self._default_connection()  # the node died under the request: once more
             return await self._send(req, conn)
         finally:
@@ -321,8 +324,7 @@ class AioClient(BaseClient):
         pa = self._pa
         if pa is None:
             return
-        conn = self._conn
-        if conn is None or conn.protocol_version is None or conn.protocol_version < PA_VERSION:
+        if not pa.supported(self._conn):
             self._pa = None
             return
         await self._pa_upkeep(pa, time.monotonic())
@@ -355,11 +357,8 @@ class AioClient(BaseClient):
         due = pool.due(now, version)
         if due:
             await asyncio.gather(*(self._pa_open(pa, node, None, now) for node in due))
-        missing = pool.missing(pa.router.node_ids())
-        if not missing or not pool.discovery_due(version):
-            return
-        conn = self._conn
-        if conn is None or Feature.CLUSTER_GROUP_GET_NODES_ENDPOINTS not in conn.features:
+        missing = pa.to_discover(self._conn)
+        if not missing:
             return
         try:
             _, added, _ = await self._execute(cluster_ops.node_endpoints())
@@ -385,7 +384,7 @@ class AioClient(BaseClient):
             if node_id is None:
                 pa.pool.failed(node, now)
             return False
-        if node_id is not None and conn.node_uuid != node_id:
+        if not pa.accepts(conn, node_id):
             await conn.close()  # another node answers at that address
             return False
         if self._pa is not pa:  # the client was closed or reconnected meanwhile

@@ -97,7 +97,7 @@ class BinaryTypeInfo:
     :ivar classes: schema id -> the class objects of that schema are read as.
     """
 
-    __slots__ = ("_lock", "affinity_key_field", "classes", "enums", "explicit", "fields", "is_enum",
+    __slots__ = ("_lock", "affinity_key_field", "classes", "enums", "explicit", "fields", "in_cluster", "is_enum",
                  "names_by_id", "schemas", "type_id", "type_name")
 
     def __init__(self, type_id: int, type_name: Optional[str], lock: Any) -> None:
@@ -112,6 +112,9 @@ class BinaryTypeInfo:
         self.enums: OrderedDict[str, int] = OrderedDict()
         self.classes: Dict[int, Any] = {}
         self.explicit: Set[int] = set()
+        #: the type's metadata was read from, or registered in, the cluster (so its affinity key
+        #: field is the cluster's)
+        self.in_cluster = False
 
     def __repr__(self) -> str:
         return f"<BinaryTypeInfo {self.type_name!r} id={self.type_id} schemas={sorted(self.schemas)}>"
@@ -286,10 +289,12 @@ class BinaryRegistry(CodecContext):
         if pending is not None and any(req is pending for req in pending_prerequisites()):
             return
         info = self._types.get(cls._type_id)
-        affinity = info.affinity_key_field if info is not None else None
         # build the registration without letting it take the requests deferred so far
         earlier = take_prerequisites()
-        req = self._registration(cls, affinity, explicit=False)
+        if info is not None and (info.in_cluster or info.affinity_key_field is not None):
+            req = self._registration(cls, info.affinity_key_field, explicit=False)
+        else:
+            req = self._implicit_registration(cls)
         for other in earlier:
             defer_prerequisite(other)
         self._deferred.requests[cls] = req
@@ -313,6 +318,31 @@ class BinaryRegistry(CodecContext):
             self.register(cls, explicit=explicit, affinity_key_field=affinity_key_field, sent=ctx is self)
 
         return binary_ops.put_binary_type(meta, then)
+
+    def _implicit_registration(self, cls: Any) -> Request:
+        """Registration of a class whose type this registry has not seen in the cluster.
+
+        Ignite rejects a registration whose affinity key field differs from the one the type
+        already has (``F.eq`` in ``BinaryUtils.mergeMetadata``: ``null`` vs. a name is a conflict),
+        and a class carries no affinity key field. So the ``OP_PUT_BINARY_TYPE`` gets an
+        ``OP_GET_BINARY_TYPE`` prerequisite: if the type exists, its metadata is recorded and the
+        registration frame is rewritten with the cluster's affinity key field before it is sent.
+        One extra round trip, the first time a class of an unseen type is written.
+        """
+        put = self._registration(cls, None, explicit=False)
+
+        def then(meta: Optional[BinaryMeta], ctx: Any) -> None:
+            if meta is None or meta.is_enum or ctx is not self:
+                return  # a new type (or a conflict the server will report on the put)
+            self.record(meta)
+            if meta.affinity_key_field is not None:
+                registration = self.meta_of_class(cls)
+                # the cluster's affinity key field, even if this class's schema lacks that field
+                registration.affinity_key_field = meta.affinity_key_field
+                put.frame = binary_ops.put_binary_type_frame(registration)
+
+        put.prerequisites.append(binary_ops.get_binary_type(cls._type_id, then))
+        return put
 
     def registration_request(self, cls: Any, affinity_key_field: Optional[str] = None) -> Request:
         """``OP_PUT_BINARY_TYPE`` for ``cls``; on success the class reads its schema from then on."""
@@ -344,6 +374,7 @@ class BinaryRegistry(CodecContext):
                     info.explicit.add(sid)
             if sent:
                 self._sent.add(cls)
+                info.in_cluster = True
 
     def _info(self, type_id: int, type_name: Optional[str]) -> BinaryTypeInfo:
         info = self._types.get(type_id)
@@ -361,6 +392,7 @@ class BinaryRegistry(CodecContext):
             info.type_name = meta.type_name
             info.affinity_key_field = meta.affinity_key_field
             info.is_enum = meta.is_enum
+            info.in_cluster = True
             if meta.is_enum:
                 info.enums = OrderedDict(meta.enums)
             for name, code, fid in meta.fields:

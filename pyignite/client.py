@@ -91,9 +91,8 @@ from pyignite.datatypes.base import MissingBinaryType
 from pyignite.exceptions import CacheError, ParseError, ReconnectError, SocketError
 from pyignite.monitoring import EventDispatcher
 from pyignite.protocol import cluster_ops  # node discovery (partition awareness, issue 9)
-from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, PA_VERSION, PartitionAwareness
+from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, PartitionAwareness
 from pyignite.protocol.frames import op_code_of
-from pyignite.protocol.handshake import Feature
 from pyignite.protocol.request import Request, read_response, typed_reply
 from pyignite.transaction import ThreadTxBinding, Transaction
 
@@ -282,7 +281,7 @@ class Client(BaseClient):
         try:
             header, frame = conn.receive(request_id)
             result = self._read_reply(req, conn, header, frame)
-        except Exception as exc:
+        except BaseException as exc:  # interrupted too: every start event gets its end event
             events.query_fail(conn, request_id, op_code, started, exc)
             raise
         events.query_success(conn, request_id, op_code, started)
@@ -321,14 +320,10 @@ class Client(BaseClient):
                 return self._send(req, conn)
             finally:
                 pa.observe(conn)
-        router = pa.router
-        if router.stale(req.affinity[0]) or pa.pool.upkeep_due(time.monotonic(), router.latest):
+        if pa.refresh_due(req.affinity[0], time.monotonic()):
             self._pa_refresh(pa, req.affinity[0])
-        node_id = router.route(req, self._ctx)
-        routed = pa.pool.connection(node_id) if node_id is not None else None
+        routed = pa.routed(req, self._ctx, time.monotonic())
         if routed is None:  # not routable, or the node cannot be reached: the default connection
-            if node_id is not None:
-                pa.pool.lost_node(node_id, time.monotonic())
             conn = self._connection_for(req)
             try:
                 return self._send(req, conn)
@@ -338,9 +333,8 @@ class Client(BaseClient):
         try:
             return self._send(req, conn)
         except SocketError:
-            if conn.alive or conn is self._conn:
+            if not pa.retry_elsewhere(conn, self._conn, time.monotonic()):
                 raise  # a timeout on a live connection, or the default connection: as without routing
-            pa.pool.lost(conn, time.monotonic())
             conn = self._connection_for(req)  # the node died under the request: once more, elsewhere
             return self._send(req, conn)
         finally:
@@ -352,8 +346,7 @@ class Client(BaseClient):
         pa = self._pa
         if pa is None:
             return
-        conn = self._conn
-        if conn is None or conn.protocol_version is None or conn.protocol_version < PA_VERSION:
+        if not pa.supported(self._conn):
             self._pa = None
             return
         self._pa_upkeep(pa, time.monotonic())
@@ -382,11 +375,8 @@ class Client(BaseClient):
         version = pa.router.latest
         for node in pool.due(now, version):
             self._pa_open(pa, node, None, now)
-        missing = pool.missing(pa.router.node_ids())
-        if not missing or not pool.discovery_due(version):
-            return
-        conn = self._conn
-        if conn is None or Feature.CLUSTER_GROUP_GET_NODES_ENDPOINTS not in conn.features:
+        missing = pa.to_discover(self._conn)
+        if not missing:
             return
         try:
             _, added, _ = self._execute(cluster_ops.node_endpoints())
@@ -407,7 +397,7 @@ class Client(BaseClient):
             if node_id is None:
                 pa.pool.failed(node, now)
             return False
-        if node_id is not None and conn.node_uuid != node_id:
+        if not pa.accepts(conn, node_id):
             conn.close()  # another node answers at that address
             return False
         pa.pool.connected(node, conn)

@@ -217,7 +217,20 @@ class AioCursor(_CursorBase):
 
 def close_abandoned(conn: Any, requests: Iterable[Request]) -> None:
     """Send queued ``RESOURCE_CLOSE`` requests on a blocking connection, pipelined, and wait for
-    their replies. Error statuses are ignored: a cursor may already be gone on the server."""
-    ids = [conn.send(req.frame) for req in requests]
+    their replies. Error statuses are ignored: a cursor may already be gone on the server.
+
+    Nothing is raised (as in :class:`~pyignite.aio_client.AioClient`): a timeout or a broken
+    connection is for the caller's own request to report, and every request sent is received, so
+    none is left registered on the connection.
+    """
+    ids = []
+    try:
+        for req in requests:
+            ids.append(conn.send(req.frame))
+    except OSError:
+        pass  # the connection broke: the server released the cursors with it
     for request_id in ids:
-        conn.receive(request_id)
+        try:
+            conn.receive(request_id)
+        except OSError:
+            pass

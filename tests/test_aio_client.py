@@ -180,6 +180,61 @@ async def test_many_tasks_reconnect_once(node: Node) -> None:
         await cache.destroy()
 
 
+@aio_test
+async def test_close_during_a_reconnection_does_not_revive_the_client(node: Node) -> None:
+    """close() while a task is reconnecting: the new connection is closed, not kept by the closed client."""
+    client = AioClient(timeout=5)
+    await client.connect([node, node])
+    made: List[Any] = []
+    make = client._make_connection
+
+    def slow_connection(*args: Any, **kwargs: Any) -> Any:
+        conn = make(*args, **kwargs)
+        connect = conn.connect
+
+        async def slow_connect() -> Any:
+            await asyncio.sleep(0.3)
+            return await connect()
+
+        conn.connect = slow_connect
+        made.append(conn)
+        return conn
+
+    client._make_connection = slow_connection  # type: ignore[method-assign]
+    try:
+        client.connection._writer.transport.abort()  # type: ignore[union-attr]
+        await asyncio.sleep(0.05)  # the reader notices
+        call = asyncio.ensure_future(client.get_cache_names())  # reconnects, slowly
+        await asyncio.sleep(0.1)
+        assert made, "the call should be connecting"
+        await client.close()
+        with pytest.raises(ReconnectError, match="closed"):
+            await call
+        assert client.connection is None
+        assert not made[0].alive, "a connection opened for a closed client was left open"
+    finally:
+        await client.close()
+
+
+def test_connect_again_in_another_event_loop(node: Node) -> None:
+    """A client closed in one event loop (asyncio.run) and connected again in another works there,
+    even when its tasks had to wait for a reconnection in the first one."""
+    client = AioClient(timeout=5)
+
+    async def reconnect_together() -> None:
+        await client.connect([node] * 3)
+        try:
+            client.connection._writer.transport.abort()  # type: ignore[union-attr]
+            await asyncio.sleep(0.05)  # the reader notices
+            names = await asyncio.gather(*(client.get_cache_names() for _ in range(20)))  # they wait
+            assert all(isinstance(n, list) for n in names)
+        finally:
+            await client.close()
+
+    asyncio.run(asyncio.wait_for(reconnect_together(), 60))
+    asyncio.run(asyncio.wait_for(reconnect_together(), 60))
+
+
 @pytest.mark.ssl
 @aio_test
 async def test_tls(ssl_node: Node, certs: Dict[str, str]) -> None:

@@ -353,3 +353,86 @@ def test_sync_reader_that_times_out_hands_the_socket_over(peer: ScriptedPeer) ->
         assert echoed(conn.request(frame(0, b"end"))) == b"end"
     finally:
         conn.close()
+
+
+class _DeafPeer:
+    """Accepts one connection, completes the handshake, then never reads again (a node that froze
+    with its socket open): whatever the client writes piles up in the buffers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+        self.conn: Optional[socket.socket] = None
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.conn = conn
+        ScriptedPeer._read_frame(conn, bytearray())
+        accept = b"\x01" + b"\x0c" + struct.pack("<i", 0) + b"\x65"
+        conn.sendall(struct.pack("<i", len(accept)) + accept)
+
+    def close(self) -> None:
+        self.sock.close()
+        if self.conn is not None:
+            self.conn.close()
+
+
+def test_aio_write_to_a_node_that_stops_reading_is_bounded_by_timeout() -> None:
+    """A node that stops reading (frozen): requests that wait for the write buffer to drain fail
+    after ``timeout`` instead of waiting forever, and the socket is released at once."""
+    peer = _DeafPeer()
+
+    async def main() -> None:
+        conn = AioConnection("127.0.0.1", peer.port, timeout=0.5)
+        await conn.connect()
+        try:
+            writer = conn._writer
+            assert writer is not None
+            sock = writer.get_extra_info("socket")
+            big = asyncio.ensure_future(conn.request(frame(NEVER, b"x" * (64 << 20))))  # fills every buffer
+            await asyncio.sleep(0.05)
+            assert writer.transport.get_write_buffer_size() > (1 << 20)
+            started = time.monotonic()
+            small = asyncio.ensure_future(conn.request(frame(0, b"small")))  # waits for the buffer to drain
+            done, _ = await asyncio.wait({small, big}, timeout=10)
+            assert small in done and big in done, "a request waited forever on a node that does not read"
+            assert time.monotonic() - started < 5
+            with pytest.raises(SocketError):
+                small.result()
+            with pytest.raises(SocketError):
+                big.result()
+            assert not conn.alive
+            await asyncio.sleep(0.05)
+            assert sock.fileno() == -1, "the broken connection's socket is still open (unsent bytes kept)"
+        finally:
+            await asyncio.wait_for(conn.close(), 10)
+
+    try:
+        asyncio.run(main())
+    finally:
+        peer.close()
+
+
+def test_sync_abandoned_cursor_releases_never_leak_or_raise(peer: ScriptedPeer) -> None:
+    """close_abandoned() (the queued RESOURCE_CLOSE requests sent before a blocking call): one that
+    times out neither raises into the caller's unrelated request nor leaves the others registered."""
+    from pyignite.cursors import close_abandoned
+    from pyignite.protocol.request import Request
+
+    conn = Connection("127.0.0.1", peer.port, timeout=0.5)
+    conn.connect()
+    try:
+        closes = [Request(frame(NEVER, b"lost"), None, None), Request(frame(300, b"late"), None, None)]
+        close_abandoned(conn, closes)
+        assert conn._slots == {}, "a release was left registered on the connection"
+        assert conn.alive  # the node answered meanwhile: only that release timed out
+        assert echoed(conn.request(frame(0, b"mine"))) == b"mine"
+    finally:
+        conn.close()

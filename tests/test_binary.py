@@ -537,6 +537,40 @@ def test_registry_defers_one_registration_per_class() -> None:
     assert take_prerequisites() == []
 
 
+def test_implicit_registration_takes_the_affinity_key_field_from_the_cluster() -> None:
+    take_prerequisites()
+    reg = BinaryRegistry()
+    encode(bytearray(), Person(first_name="x"), None, reg)
+    (put,) = take_prerequisites()
+    (get,) = put.prerequisites  # the type is unknown here: its metadata is fetched first
+    assert int.from_bytes(get.frame[4:6], "little") == 3002
+    assert read_meta(put.frame, 6 + 8)[0].affinity_key_field is None
+    fields = [(n, 9, entity_id(n)) for n in ("first_name", "last_name")] + [("age", 3, entity_id("age"))]
+    ids = [fid for _, _, fid in fields]
+    server = BinaryMeta(Person.type_id, Person.type_name, "last_name", fields, False, [], [(schema_id(ids), ids)])
+    reply = bytearray(b"\x01")
+    write_meta(reply, server)
+    get.parse(bytes(reply), 0, reg)
+    sent = read_meta(put.frame, 6 + 8)[0]
+    assert sent.affinity_key_field == "last_name" and sent.type_name == Person.type_name
+    put.parse(b"", 0, reg)
+    assert reg.type_info(Person.type_id).affinity_key_field == "last_name"
+    # a type the cluster does not know: the registration goes out unchanged
+    reg2 = BinaryRegistry()
+    encode(bytearray(), Person(first_name="x"), None, reg2)
+    (put2,) = take_prerequisites()
+    before = bytes(put2.frame)
+    put2.prerequisites[0].parse(b"\x00", 0, reg2)
+    assert bytes(put2.frame) == before
+    put2.parse(b"", 0, reg2)
+    # known to the cluster now: no more fetches for other classes of the type
+    class Other(metaclass=GenericObjectMeta, type_name=Person.type_name, schema={"first_name": String}):
+        pass
+    encode(bytearray(), Other(first_name="y"), None, reg2)
+    (put3,) = take_prerequisites()
+    assert put3.prerequisites == []
+
+
 def test_registration_confirmed_through_another_client_does_not_count() -> None:
     take_prerequisites()
     reg = BinaryRegistry()

@@ -236,6 +236,33 @@ def test_register_and_query_binary_type(sql_client: Client, second_client: Clien
         cache.destroy()
 
 
+def test_implicit_registration_keeps_the_clusters_affinity_key_field(
+    sql_client: Client, second_client: Client
+) -> None:
+    """A class sent first by a client that never saw its type keeps the affinity key field another
+    client registered (Ignite rejects a registration whose affinity key field differs, ``null``
+    included); the key is then found by either client."""
+    type_name = unique_name("AffKey")
+    schema = {"id": IntObject, "group": String}
+    sql_client.register_binary_type(_make_class(type_name, schema, "First"), affinity_key_field="group")
+    Key = _make_class(type_name, schema, "Key")
+    cache = second_client.create_cache(unique_name("affkeys"))
+    try:
+        cache.put(Key(id=1, group="g"), "one")  # registered implicitly by a client that knows nothing
+        assert cache.get(Key(id=1, group="g")) == "one"
+        assert sql_client.get_cache(cache.name).get(Key(id=1, group="g")) == "one"
+        info = second_client.query_binary_type(type_name, schema=Key.schema_id)
+        assert info is not None
+        assert second_client._ctx.type_info(entity_id(type_name)).affinity_key_field == "group"
+        # a brand-new type still registers with no affinity key field
+        Fresh = _make_class(unique_name("Fresh"), schema, "Fresh")
+        cache.put(Fresh(id=2, group="h"), "two")
+        assert sql_client.get_cache(cache.name).get(Fresh(id=2, group="h")) == "two"
+        assert sql_client.get_binary_type(Fresh.type_name)["affinity_key_field"] is None
+    finally:
+        cache.destroy()
+
+
 def test_compact_footer_setting(sql_node: Node, client_kwargs: Dict[str, Any]) -> None:
     type_name = unique_name("Footer")
     Cls = _make_class(type_name, {"a": IntObject, "b": String})

@@ -85,6 +85,9 @@ class _FakeHandshakePeer:
                 continue  # accept TCP, never answer
             data = conn.recv(1024)
             self.requests.append(data)
+            if self.behaviour == "trickle":  # a reply of 1000 bytes, one byte every 0.2 s
+                threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+                continue
             major, minor, patch = struct.unpack_from("<hhh", data, 5)
             if (major, minor, patch) == (1, 4, 0):
                 conn.sendall(struct.pack("<iB", 1 + 17, 1) + b"\x0a" + bytes(16))  # success + UUID
@@ -92,6 +95,15 @@ class _FakeHandshakePeer:
                 msg = b"Unsupported version."
                 body = struct.pack("<Bhhh", 0, 1, 4, 0) + struct.pack("<Bi", 9, len(msg)) + msg
                 conn.sendall(struct.pack("<i", len(body)) + body)
+
+    def _trickle(self, conn: socket.socket) -> None:
+        try:
+            conn.sendall(struct.pack("<i", 1000))
+            while not self._stop:
+                time.sleep(0.2)
+                conn.sendall(b"\x00")
+        except OSError:
+            return
 
     def close(self) -> None:
         self._stop = True
@@ -131,6 +143,16 @@ def test_silent_server_is_bounded_even_without_timeout(fake_peer: _FakeHandshake
     conn = Connection("127.0.0.1", fake_peer.port, connect_timeout=0.3)
     with pytest.raises(SocketError, match="no handshake reply"):
         conn.connect()
+
+
+@pytest.mark.parametrize("fake_peer", ["trickle"], indirect=True)
+def test_handshake_reply_trickling_in_is_bounded_as_a_whole(fake_peer: _FakeHandshakePeer) -> None:
+    """``connect_timeout`` bounds the whole handshake, not each read: a peer that sends a byte now and
+    then never holds connect() longer (as with the asyncio transport)."""
+    started = time.monotonic()
+    with pytest.raises(SocketError, match=f"127.0.0.1:{fake_peer.port}"):
+        Connection("127.0.0.1", fake_peer.port, connect_timeout=1.0).connect()
+    assert time.monotonic() - started < 4
 
 
 def test_connection_refused_names_host_and_port() -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from pyignite.exceptions import ParseError
+from pyignite.protocol import cache_ops
 from pyignite.protocol.frames import FrameBuffer, new_request, parse_response_header, stamp
 from pyignite.protocol.handshake import build_handshake, features_from_bytes, features_to_bytes, parse_handshake
+from pyignite.protocol.request import Request, read_response
 
 
 def _frame(body: bytes) -> bytes:
@@ -101,6 +104,32 @@ def test_handshake_reply_parsing() -> None:
     assert r.message == msg.decode()
     with pytest.raises(ParseError):
         parse_handshake(b"\x00\x01", (1, 7, 0))
+
+
+@pytest.mark.parametrize("frame", [
+    # the feature byte array claims more bytes than the reply has (was: features silently cut short)
+    bytes([1]) + struct.pack("<Bi", 12, 40) + b"\xff\x07" + b"\x0a" + bytes(range(16)),
+    bytes([1]) + struct.pack("<Bi", 12, -5) + b"\xff\x07",
+    # the error message claims more bytes than the reply has (was: message cut short, status lost)
+    bytes([0]) + struct.pack("<hhh", 1, 7, 0) + struct.pack("<Bi", 9, 100) + b"short" + struct.pack("<i", 2000),
+    bytes([0]) + struct.pack("<hhh", 1, 7, 0) + struct.pack("<Bi", 9, -3) + b"short",
+])
+def test_garbled_handshake_reply_raises_parse_error(frame: bytes) -> None:
+    with pytest.raises(ParseError, match="garbled handshake reply"):
+        parse_handshake(frame, (1, 7, 0))
+
+
+@pytest.mark.parametrize("parse", [cache_ops.parse_long, cache_ops.parse_bool, cache_ops.parse_pairs,
+                                   cache_ops.parse_string_list])
+def test_truncated_reply_payload_raises_parse_error(parse: Any) -> None:
+    """A success reply whose payload is cut short raises ParseError, not struct.error/IndexError."""
+    req = Request(new_request(1000), parse)
+    frame = struct.pack("<qhb", 1, 0, 3)  # request id, flags, then one byte of payload
+    with pytest.raises(ParseError, match="truncated or malformed reply"):
+        read_response(req, frame[:10], flags_header=True)
+    if parse in (cache_ops.parse_pairs, cache_ops.parse_string_list):  # a count with no items after it
+        with pytest.raises(ParseError):
+            read_response(req, frame[:10] + struct.pack("<i", 5), flags_header=True)
 
 
 @given(st.sets(st.integers(min_value=0, max_value=40)))

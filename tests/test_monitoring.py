@@ -295,6 +295,32 @@ def test_async_query_events(node: Tuple[str, int]) -> None:
     assert recorder.events[3].op_name == "CACHE_GET"
 
 
+def test_async_cancelled_query_gets_its_fail_event(node: Tuple[str, int]) -> None:
+    """Every QueryStartEvent is followed by a success or a fail event: a cancelled call too."""
+    recorder = Recorder()
+
+    async def main() -> None:
+        c = AioClient(event_listeners=[recorder])
+        await c.connect(*node)
+        try:
+            recorder.events.clear()
+            call = asyncio.ensure_future(c.get_cache_names())
+            await asyncio.sleep(0)  # sent, waiting for its reply
+            assert recorder.of(QueryStartEvent), "the request should have been sent"
+            call.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await call
+            assert isinstance(await c.get_cache_names(), list)
+        finally:
+            await c.close()
+
+    asyncio.run(asyncio.wait_for(main(), 60))
+    kinds = [type(e) for e in recorder.events]
+    assert kinds[:2] == [QueryStartEvent, QueryFailEvent], kinds
+    assert recorder.events[0].query_id == recorder.events[1].query_id
+    assert isinstance(recorder.events[1].error, asyncio.CancelledError)
+
+
 # --- logging ----------------------------------------------------------------------------------------
 
 def test_log_records(node: Tuple[str, int], caplog: pytest.LogCaptureFixture) -> None:

@@ -22,6 +22,8 @@ from __future__ import annotations
 import contextlib
 import shutil
 import struct
+import sys
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -49,6 +51,7 @@ from pyignite.protocol import op_codes as op
 from pyignite.protocol.affinity import (
     CacheAffinity,
     NodePool,
+    PartitionAwareness,
     PartitionRouter,
     affinity_hash,
     parse_partitions,
@@ -56,6 +59,7 @@ from pyignite.protocol.affinity import (
     partitions_request,
 )
 from pyignite.protocol.cache_ops import CacheRef, cache_id, get
+from pyignite.protocol.handshake import Feature
 
 from .aio_proxy import unwrap
 from .conftest import connected_client
@@ -227,6 +231,78 @@ def test_node_pool_reconnection_schedule() -> None:
     pool.lost_node(N1, 10.0)
     assert pool.upkeep_due(10.0, (4, 0)) and A in pool.due(10.0, (4, 0))
     assert pool.missing([N1, N2]) == {N1, N2}
+
+
+def test_facade_decisions_are_sans_io() -> None:
+    """The decisions Client and AioClient share: keep it on, refresh, route, retry elsewhere, accept."""
+    pa = PartitionAwareness([A, B])
+    old, new = _Conn(N1), _Conn(N1)
+    old.protocol_version, new.protocol_version = (1, 3, 0), (1, 4, 0)  # type: ignore[attr-defined]
+    assert not pa.supported(None) and not pa.supported(old) and pa.supported(new)
+    ref = CacheRef("c")
+    assert pa.refresh_due(ref.cache_id, 0.0)  # no map yet
+    pa.router.update((1, 0), {ref.cache_id: CacheAffinity([N1] * 4, {})}, [ref.cache_id])
+    pa.pool.due(0.0, (1, 0))
+    a = _Conn(N1)
+    pa.pool.connected(A, a)
+    pa.pool.failed(B, 0.0)
+    assert not pa.refresh_due(ref.cache_id, 0.5)
+    req = get(ref, "key")
+    assert pa.routed(req, None, 0.5) is a  # type: ignore[arg-type]
+    assert pa.routed(get(CacheRef("other"), "key"), None, 0.5) is None  # type: ignore[arg-type]
+    a.alive = False
+    assert pa.routed(req, None, 0.6) is None  # type: ignore[arg-type]  # its node is due again
+    assert A in pa.pool.due(0.6, (1, 0))
+    live, default = _Conn(N2), _Conn(N2)
+    assert not pa.retry_elsewhere(live, default, 1.0)  # a timeout on a live connection
+    default.alive = False
+    assert not pa.retry_elsewhere(default, default, 1.0)  # the default connection itself
+    pa.pool.connected(B, live)
+    live.alive = False
+    assert pa.retry_elsewhere(live, default, 1.0) and pa.pool.live(B) is None
+    assert pa.accepts(live, None) and pa.accepts(live, N2) and not pa.accepts(live, N1)
+    # discovery: N1 (in the map) has no live connection; once per membership, with the feature only
+    plain = _Conn(N2)
+    plain.features = frozenset()  # type: ignore[attr-defined]
+    assert pa.to_discover(plain) == set() and pa.to_discover(None) == set()
+    pa.router.observe((2, 0))
+    able = _Conn(N2)
+    able.features = frozenset({Feature.CLUSTER_GROUP_GET_NODES_ENDPOINTS})  # type: ignore[attr-defined]
+    assert pa.to_discover(able) == {N1}
+    assert pa.to_discover(able) == set()  # asked at this membership already
+
+
+def test_node_pool_lost_is_safe_while_another_thread_adds_addresses() -> None:
+    """Client._execute_pa calls lost()/lost_node() without the client's lock, while a thread holding
+    it may add addresses (discovery, failover): lost() must not iterate a dict that grows."""
+    pool = NodePool([("h", port) for port in range(1, 3000)])
+    errors: List[BaseException] = []
+    stop = time.monotonic() + 1.0
+
+    def lose() -> None:
+        while time.monotonic() < stop and not errors:
+            try:
+                pool.lost(object(), 0.0)
+            except RuntimeError as exc:
+                errors.append(exc)
+
+    def add() -> None:
+        port = 3000
+        while time.monotonic() < stop and not errors:
+            pool.add(("h", port))
+            port += 1
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=lose), threading.Thread(target=add)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors, errors
 
 
 def test_node_pool_asks_for_endpoints_once_per_membership() -> None:

@@ -12,7 +12,8 @@ Theory of operation
   callback (one system call for a burst of requests). A request that is alone in flight is written
   at once (nothing to batch it with). A frame is always written whole, so a caller
   cancelled at any point cannot leave half a request on the wire. When the transport's write buffer
-  is above a limit (the node reads slowly), new requests wait for it to drain.
+  is above a limit (the node reads slowly), new requests wait for it to drain -- at most ``timeout``
+  seconds: a buffer that does not drain in time breaks the connection.
 * **Reading.** One reader task per connection reads the stream, and files every reply into the future
   registered under its request id. A reply whose future is gone (its caller was cancelled or timed
   out) is read and dropped, so the stream stays in step and the next caller gets its own reply.
@@ -153,6 +154,7 @@ class AioConnection(Session):
                 waiter.exception()  # retrieved: an error while closing is of no interest
             else:
                 waiter.cancel()
+                writer.transport.abort()  # the peer does not read (or answer close_notify): drop it
 
     def _fail(self, exc: BaseException, by_client: bool = False) -> SocketError:
         """Break the connection: fail every pending request with the error, close the stream."""
@@ -167,7 +169,12 @@ class AioConnection(Session):
         self._out = []
         writer, self._writer = self._writer, None
         if writer is not None:
-            writer.close()
+            if by_client:
+                writer.close()  # graceful: unsent requests are flushed (close() bounds the wait)
+            else:
+                # broken: drop unsent bytes at once; a graceful close would keep the socket open (and
+                # a request waiting in _drain() asleep) for as long as a frozen node does not read
+                writer.transport.abort()
         task = self._reader_task
         if task is not None and not task.done() and task is not asyncio.current_task():
             task.cancel()
@@ -258,13 +265,21 @@ class AioConnection(Session):
             self._pending.pop(request_id, None)
 
     async def _drain(self) -> None:
-        """Wait until the transport's write buffer is below the limit (one drainer at a time)."""
+        """Wait until the transport's write buffer is below the limit (one drainer at a time).
+
+        With a ``timeout``, a buffer that does not drain within it (the node stopped reading) breaks
+        the connection, as a blocking write that times out does.
+        """
         assert self._drain_lock is not None
         async with self._drain_lock:
             writer = self._writer
             if writer is None:
                 raise self._broken or self.closed_error()
             try:
-                await writer.drain()
+                # bounded like a blocking write: a node that stops reading must not hold callers forever
+                await asyncio.wait_for(writer.drain(), self.timeout)
+            except asyncio.TimeoutError as exc:
+                err = socket.timeout(f"sending to {self} timed out after {self.timeout} s")
+                raise self._fail(err) from exc
             except Exception as exc:
                 raise self._fail(exc) from exc

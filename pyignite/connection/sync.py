@@ -156,10 +156,15 @@ class Connection(Session):
 
     def _handshake(self, sock: socket.socket, hs: Handshake) -> bool:
         """One handshake attempt on ``sock``: True if accepted, False to retry with ``hs.version``."""
+        deadline = time.monotonic() + self.connect_timeout  # for the whole exchange, not per read
         try:
             sock.sendall(hs.request)
             outcome = None
             while outcome is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise socket.timeout("timed out")
+                sock.settimeout(remaining)
                 outcome = hs.feed(self._recv_chunk(sock, hs.need()))
             return outcome
         except Exception as exc:

@@ -53,6 +53,7 @@ from pyignite.datatypes.hashing import hashcode
 from pyignite.exceptions import CacheError, ParseError
 from pyignite.protocol import op_codes as op
 from pyignite.protocol.frames import new_request
+from pyignite.protocol.handshake import Feature
 from pyignite.protocol.request import Request
 
 __all__ = [
@@ -426,6 +427,10 @@ class NodePool:
     the node endpoints (:meth:`discovery_due`: once per membership).
     Connection objects only need ``alive`` and ``node_uuid`` attributes. Time is passed in (``now``,
     from a monotonic clock), so this stays free of I/O and clocks.
+
+    Threads: the blocking client calls :meth:`connection`, :meth:`live`, :meth:`upkeep_due`,
+    :meth:`lost` and :meth:`lost_node` from any thread and everything else under its lock; those
+    methods therefore never iterate a dict that the others may grow.
     """
 
     __slots__ = ("_by_uuid", "_discovered_at", "_entries", "_upkeep_at", "_wake")
@@ -498,7 +503,9 @@ class NodePool:
         for node_id, held in list(self._by_uuid.items()):
             if held is conn:
                 del self._by_uuid[node_id]
-        for entry in self._entries.values():
+        # a snapshot: the facade calls this without its lock while another thread, holding it, may
+        # add addresses (discovery, failover to a node that was not a seed)
+        for entry in list(self._entries.values()):
             if entry.conn is conn:
                 entry.conn = None
                 entry.next_try = min(entry.next_try, now)
@@ -581,6 +588,60 @@ class PartitionAwareness:
         version = conn.topology
         if version is not None and version != self.router.latest:
             self.router.observe(version)
+
+    # --- the facades' decisions (the same for Client and AioClient; no I/O) ---------------------
+
+    @staticmethod
+    def supported(conn: Any) -> bool:
+        """Whether partition awareness can stay on over ``conn`` (the default connection after
+        ``connect()``): it needs protocol :data:`PA_VERSION` or newer."""
+        version = None if conn is None else conn.protocol_version
+        return version is not None and tuple(version) >= PA_VERSION
+
+    def refresh_due(self, cache_id: int, now: float) -> bool:
+        """Whether to refresh (the map of ``cache_id`` is stale, or an upkeep is due) before routing."""
+        router = self.router
+        return router.stale(cache_id) or self.pool.upkeep_due(now, router.latest)
+
+    def routed(self, req: Request, ctx: CodecContext, now: float) -> Any:
+        """The live pool connection to the primary node of ``req``'s key, or ``None`` (send ``req``
+        on the default connection): the key cannot be routed, or its node has no live connection
+        (then that node is marked for reconnection)."""
+        node_id = self.router.route(req, ctx)
+        if node_id is None:
+            return None
+        conn = self.pool.connection(node_id)
+        if conn is None:
+            self.pool.lost_node(node_id, now)
+        return conn
+
+    def retry_elsewhere(self, conn: Any, default: Any, now: float) -> bool:
+        """A routed request on ``conn`` failed with a ``SocketError``: True if the node died under it
+        (``conn`` is broken and is not the ``default`` connection), so the request is sent once more
+        on the default connection -- ``conn`` is then marked for reconnection; False to raise the
+        error as without routing (a timeout on a live connection, or the default connection)."""
+        if conn.alive or conn is default:
+            return False
+        self.pool.lost(conn, now)
+        return True
+
+    def to_discover(self, conn: Any) -> Set[uuid.UUID]:
+        """After an upkeep connected what was due: the nodes the maps name without a live connection,
+        to look up among the node endpoints ``conn`` (the default connection) lists -- empty when
+        there is nothing to look up, when that was done at this membership already, or when ``conn``
+        lacks ``CLUSTER_GROUP_GET_NODES_ENDPOINTS``."""
+        missing = self.pool.missing(self.router.node_ids())
+        if not missing or not self.pool.discovery_due(self.router.latest):
+            return set()
+        if conn is None or Feature.CLUSTER_GROUP_GET_NODES_ENDPOINTS not in conn.features:
+            return set()
+        return missing
+
+    @staticmethod
+    def accepts(conn: Any, node_id: Optional[uuid.UUID]) -> bool:
+        """Whether a new connection belongs in the pool: for a discovered address (``node_id`` given)
+        the node answering must be that node (another may have taken the address)."""
+        return node_id is None or conn.node_uuid == node_id
 
     def __repr__(self) -> str:
         return f"<PartitionAwareness {self.pool!r} topology {self.router.latest}>"

@@ -24,7 +24,7 @@ from pyignite.protocol import op_codes as op
 from pyignite.protocol.frames import new_request
 from pyignite.protocol.request import Request
 
-__all__ = ["BinaryMeta", "get_binary_type", "put_binary_type", "read_meta", "write_meta"]
+__all__ = ["BinaryMeta", "get_binary_type", "put_binary_type", "put_binary_type_frame", "read_meta", "write_meta"]
 
 _INT2 = struct.Struct("<ii")
 _FIELD = struct.Struct("<ii")
@@ -169,6 +169,14 @@ def get_binary_type(
     return Request(buf, parse, BinaryTypeError, f"binary type {type_id}")
 
 
+def put_binary_type_frame(meta: BinaryMeta) -> bytearray:
+    """The request frame of ``OP_PUT_BINARY_TYPE`` for ``meta`` (no :class:`Request` is built, so
+    no deferred prerequisite is taken)."""
+    buf = new_request(op.OP_PUT_BINARY_TYPE)
+    write_meta(buf, meta)
+    return buf
+
+
 def put_binary_type(meta: BinaryMeta, then: Optional[Callable[[CodecContext], Any]] = None) -> Request:
     """``OP_PUT_BINARY_TYPE``: register (merge) ``meta`` in the cluster.
 
@@ -176,8 +184,7 @@ def put_binary_type(meta: BinaryMeta, then: Optional[Callable[[CodecContext], An
     makes the server answer with an error, raised as :class:`BinaryTypeError`. The result is
     ``then(ctx)`` when given, else ``None``.
     """
-    buf = new_request(op.OP_PUT_BINARY_TYPE)
-    write_meta(buf, meta)
+    buf = put_binary_type_frame(meta)
     parse = None
     if then is not None:
         def parse(frame: Any, pos: int, ctx: CodecContext) -> Any:

@@ -143,6 +143,14 @@ def _uuid_at(frame: bytes, pos: int) -> Tuple[Optional[uuid.UUID], int]:
     return uuid.UUID(int=((msb & 0xFFFFFFFFFFFFFFFF) << 64) | (lsb & 0xFFFFFFFFFFFFFFFF)), pos + 17
 
 
+def _length_at(frame: bytes, pos: int, what: str) -> int:
+    """The i32 length at ``pos`` of data that follows it, checked against the frame."""
+    (n,) = struct.unpack_from("<i", frame, pos)
+    if n < 0 or pos + 4 + n > len(frame):
+        raise ParseError(f"garbled handshake reply: the {what} claims {n} bytes, {len(frame) - pos - 4} remain")
+    return n
+
+
 def parse_handshake(frame: bytes, version: Version) -> HandshakeResult:
     """Parse a handshake reply frame (without its length prefix) to a request for ``version``."""
     try:
@@ -155,7 +163,7 @@ def parse_handshake(frame: bytes, version: Version) -> HandshakeResult:
             if version >= (1, 7, 0) and pos < len(frame):
                 if frame[pos] != 12:
                     raise ParseError("expected the server feature byte array in the handshake reply")
-                (n,) = struct.unpack_from("<i", frame, pos + 1)
+                n = _length_at(frame, pos + 1, "server feature byte array")
                 features = features_from_bytes(bytes(frame[pos + 5 : pos + 5 + n]))
                 pos += 5 + n
             if version >= (1, 4, 0) and pos < len(frame):
@@ -167,7 +175,7 @@ def parse_handshake(frame: bytes, version: Version) -> HandshakeResult:
         if pos < len(frame):
             code = frame[pos]
             if code == 9:
-                (n,) = struct.unpack_from("<i", frame, pos + 1)
+                n = _length_at(frame, pos + 1, "error message")
                 message = bytes(frame[pos + 5 : pos + 5 + n]).decode("utf-8", "replace")
                 pos += 5 + n
             elif code == 101:

@@ -7,6 +7,7 @@ error reply. The sync and async clients drive the same records; only the transpo
 
 from __future__ import annotations
 
+import struct
 import threading
 from typing import Any, Callable, Generator, Optional, Type
 
@@ -107,13 +108,21 @@ def read_response(
     req: Request, frame: bytes, header: Optional[ResponseHeader] = None, flags_header: bool = True,
     ctx: CodecContext = NO_CONTEXT,
 ) -> Any:
-    """Check the status of a reply to ``req`` and parse its payload."""
+    """Check the status of a reply to ``req`` and parse its payload.
+
+    Raises ``req.error`` for an error status and :class:`ParseError` for a payload that is
+    truncated or malformed.
+    """
     if header is None:
         header = parse_response_header(frame, flags_header)
     raise_for_status(req, header)
     if req.parse is None:
         return None
-    return req.parse(frame, header.payload_offset, ctx)
+    try:
+        return req.parse(frame, header.payload_offset, ctx)
+    except (struct.error, IndexError) as exc:
+        # a payload shorter than its parser expects (e.g. an empty reply to OP_CACHE_GET_SIZE)
+        raise ParseError(f"truncated or malformed reply to {req!r}: {exc}") from None
 
 
 # --- replies that need binary types (issue 8: shared by the sync and async runners) -------------
