@@ -68,6 +68,7 @@ from pyignite.datatypes.standard import (
     UUIDObject,
     _date_payload,
     _decimal_payload,
+    _encode_str,
     _string_payload,
     _time_payload,
     _timestamp_payload,
@@ -506,12 +507,7 @@ class _StringElement:
     def encode(cls, buf: bytearray, value: Any, ctx: CodecContext = NO_CONTEXT) -> None:
         if not isinstance(value, str):
             raise TypeError(f"expected a str, got {type(value).__name__}")
-        try:
-            data = value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ValueError(f"string cannot be encoded as UTF-8 (lone surrogate?): {exc}") from None
-        buf += CODE_INT.pack(9, len(data))
-        buf += data
+        _encode_str(buf, value)
 
     @classmethod
     def hashcode(cls, value: Any) -> int:

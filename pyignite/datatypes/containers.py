@@ -62,7 +62,7 @@ from pyignite.datatypes.base import (
     register_decoder,
 )
 from pyignite.datatypes.primitive import java_int
-from pyignite.datatypes.standard import _encode_str, enum_hash, read_enum_type, write_enum
+from pyignite.datatypes.standard import _encode_str, check_type_id, enum_hash, read_enum_type, write_enum
 from pyignite.exceptions import ParseError
 
 __all__ = [
@@ -75,7 +75,7 @@ __all__ = [
     "item_hash",
 ]
 
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_INT_MAX = 2**31 - 1
 _HEAD = CODE_INT  # type code + i32
 _COUNT_KIND = struct.Struct("<Bib")  # type code, i32 count, byte kind
 
@@ -92,18 +92,6 @@ class ObjectArray(list):
     def __init__(self, items: Any = (), type_id: Any = -1) -> None:
         super().__init__(items)
         self.type_id = type_id
-
-
-def _check_type_id(type_id: Any, hint: str) -> Any:
-    if isinstance(type_id, str):
-        return type_id
-    if isinstance(type_id, bool) or not isinstance(type_id, int):
-        raise TypeError(f"{hint} type id must be an int (or a class name str), got {type(type_id).__name__}")
-    if not _INT_MIN <= type_id <= _INT_MAX:
-        raise ValueError(f"{hint} type id {type_id} does not fit an i32")
-    if type_id == 0:
-        raise ValueError(f"{hint} type id 0 means an unregistered type: give the class name instead")
-    return type_id
 
 
 def _write_type(buf: bytearray, code: int, type_id: Any) -> None:
@@ -187,9 +175,9 @@ class ObjectArrayObject(IgniteDataType):
     @classmethod
     def encode(cls, buf: bytearray, value: Any, ctx: CodecContext = NO_CONTEXT) -> None:
         if isinstance(value, ObjectArray):
-            write_object_array(buf, _check_type_id(value.type_id, cls.__name__), value, ctx)
+            write_object_array(buf, check_type_id(value.type_id, cls.__name__), value, ctx)
         elif _is_pair_form(value, (list, tuple)):
-            write_object_array(buf, _check_type_id(value[0], cls.__name__), value[1], ctx)
+            write_object_array(buf, check_type_id(value[0], cls.__name__), value[1], ctx)
         else:
             write_object_array(buf, -1, _iterable(value, cls.__name__), ctx)
 
@@ -412,7 +400,7 @@ class EnumArrayObject(IgniteDataType):
         if type_id is None:
             first = next((v for v in items if v is not None), None)
             type_id = -1 if first is None else (first[0] if isinstance(first, tuple) and first else first)
-        type_id = _check_type_id(type_id, cls.__name__)
+        type_id = check_type_id(type_id, cls.__name__)
         _check_count(len(items), cls.__name__)
         _write_type(buf, 29, type_id)
         buf += INT.pack(len(items))

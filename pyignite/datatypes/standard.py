@@ -640,6 +640,19 @@ def big_integer_hash(value: int) -> int:
 
 # --- Enum ----------------------------------------------------------------------------------------
 
+def check_type_id(type_id: Any, hint: str) -> Any:
+    """A type id as given for an enum or an object array: an i32 other than 0, or a class name str."""
+    if isinstance(type_id, str):
+        return type_id
+    if isinstance(type_id, bool) or not isinstance(type_id, int):
+        raise TypeError(f"{hint} type id must be an int (or a class name str), got {type(type_id).__name__}")
+    if not _INT_MIN <= type_id <= _INT_MAX:
+        raise ValueError(f"{hint} type id {type_id} does not fit an i32")
+    if type_id == 0:
+        raise ValueError(f"{hint} type id 0 means an unregistered type: give the class name instead")
+    return type_id
+
+
 def enum_parts(value: Any, hint: str) -> Tuple[int, Optional[str], int]:
     """``(type id, class name or None, ordinal)`` of an enum value."""
     if not isinstance(value, tuple) or len(value) != 2:
@@ -649,14 +662,9 @@ def enum_parts(value: Any, hint: str) -> Tuple[int, Optional[str], int]:
         raise TypeError(f"{hint} ordinal must be an int, got {type(ordinal).__name__}")
     if not _INT_MIN <= ordinal <= _INT_MAX:
         raise ValueError(f"{hint} ordinal {ordinal} does not fit an i32")
+    type_id = check_type_id(type_id, hint)
     if isinstance(type_id, str):
         return 0, type_id, ordinal
-    if isinstance(type_id, bool) or not isinstance(type_id, int):
-        raise TypeError(f"{hint} type id must be an int (or a class name str), got {type(type_id).__name__}")
-    if not _INT_MIN <= type_id <= _INT_MAX:
-        raise ValueError(f"{hint} type id {type_id} does not fit an i32")
-    if type_id == 0:
-        raise ValueError(f"{hint} type id 0 means an unregistered type: give the class name instead")
     return type_id, None, ordinal
 
 
