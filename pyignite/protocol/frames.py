@@ -64,10 +64,6 @@ def stamp(buf: bytearray, request_id: int) -> bytearray:
     return buf
 
 
-def request_id_of(buf: Bytes) -> int:
-    return _REQ_ID.unpack_from(buf, 6)[0]
-
-
 def op_code_of(buf: Bytes) -> int:
     return struct.unpack_from("<h", buf, 4)[0]
 
