@@ -143,8 +143,9 @@ def test_threads_see_a_broken_connection_then_the_client_reconnects_once(node: N
 
         def breaker() -> None:
             threading.Event().wait(0.5)
-            first._sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr] # as a node restart would
+            # set first: a thread may see the error before shutdown() even returns here
             broken.set()
+            first._sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr] # as a node restart would
 
         threading.Thread(target=breaker).start()
         errors = run_threads(8, work)
