@@ -232,9 +232,12 @@ class AioClient(BaseClient):
             return await self._execute_monitored(req, conn, events)
         header, frame = await conn.request(req.frame)
         try:
-            return read_response(req, frame, header, conn.flags_header, self._ctx)
+            result = read_response(req, frame, header, conn.flags_header, self._ctx)
         except MissingBinaryType:
-            return await self._drive(typed_reply(req, frame, header, conn.flags_header, self._ctx))
+            result = await self._drive(typed_reply(req, frame, header, conn.flags_header, self._ctx))
+        if req.on_reply is not None:
+            req.on_reply(conn, result)
+        return result
 
     async def _execute_monitored(self, req: Request, conn: AioConnection, events: EventDispatcher) -> Any:
         """:meth:`_execute` with query events and DEBUG records (see :mod:`pyignite.monitoring`)."""
@@ -256,6 +259,8 @@ class AioClient(BaseClient):
             events.query_fail(conn, sent[0] if sent else None, op_code, started, exc)
             raise
         events.query_success(conn, sent[0], op_code, started)
+        if req.on_reply is not None:
+            req.on_reply(conn, result)
         return result
 
     async def _close_abandoned(self, conn: AioConnection) -> None:

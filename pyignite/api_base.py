@@ -219,6 +219,15 @@ class BaseClient:
         """The live connection, or ``None``."""
         return self._conn
 
+    def _require(self, capability: str, conn: Any = None) -> None:
+        """Raise :class:`~pyignite.exceptions.NotSupportedByClusterError` if the node of ``conn``
+        (default: the live connection) lacks ``capability`` (a name in
+        :data:`pyignite.protocol.capabilities.CAPABILITIES`); nothing is checked before the first
+        connection (the server then answers for itself)."""
+        from pyignite.protocol.capabilities import require
+
+        require(self._conn if conn is None else conn, capability)
+
     @property
     def protocol_version(self) -> Optional[Version]:
         """The protocol version negotiated with the current node."""

@@ -290,9 +290,12 @@ class Client(BaseClient):
     def _read_reply(self, req: Request, conn: Connection, header: Any, frame: bytes) -> Any:
         """Parse the reply to ``req``, fetching the binary types it names first if needed."""
         try:
-            return read_response(req, frame, header, conn.flags_header, self._ctx)
-        except MissingBinaryType:  # the plan that fetches them is shared with AioClient (issue 8)
-            return self._drive(typed_reply(req, frame, header, conn.flags_header, self._ctx))
+            result = read_response(req, frame, header, conn.flags_header, self._ctx)
+        except MissingBinaryType:  # the plan that fetches them is shared with AioClient
+            result = self._drive(typed_reply(req, frame, header, conn.flags_header, self._ctx))
+        if req.on_reply is not None:
+            req.on_reply(conn, result)
+        return result
 
     def _drive(self, plan: Plan) -> Any:
         """Run a plan: send each request it yields, send the reply back in, return its result."""

@@ -22,6 +22,7 @@ __all__ = [
     "CacheError",
     "ClusterError",
     "HandshakeError",
+    "NotSupportedByClusterError",
     "NotSupportedError",
     "ParameterError",
     "ParseError",
@@ -90,6 +91,33 @@ class ParseError(Exception):
 
 class NotSupportedError(Exception):
     """The operation needs a protocol version or feature the connected server does not offer."""
+
+
+class NotSupportedByClusterError(NotSupportedError):
+    """The connected node does not offer what an operation needs; nothing was sent.
+
+    Raised by the capability checks of :mod:`pyignite.protocol.capabilities` before a request the
+    server would reject is built.
+
+    :ivar capability: the capability's name (e.g. ``"compute"``);
+    :ivar feature: the name of the protocol feature bit it needs, or ``None``;
+    :ivar required_version: the oldest protocol version that offers it;
+    :ivar server_version: the protocol version negotiated with the node, or ``None``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        capability: str = "",
+        feature: Optional[str] = None,
+        required_version: Optional[Tuple[int, int, int]] = None,
+        server_version: Optional[Tuple[int, int, int]] = None,
+    ) -> None:
+        super().__init__(message)
+        self.capability = capability
+        self.feature = feature
+        self.required_version = required_version
+        self.server_version = server_version
 
 
 class CacheError(Exception):

@@ -178,6 +178,7 @@ class AioConnection(Session):
         task = self._reader_task
         if task is not None and not task.done() and task is not asyncio.current_task():
             task.cancel()
+        self.end_listeners(err)
         if was_alive:
             self.notify_down(err, by_client)
         return err

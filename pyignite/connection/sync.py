@@ -199,6 +199,7 @@ class Connection(Session):
                 except OSError:
                     pass
                 sock.close()
+        self.end_listeners(err)
         if was_alive:
             self.notify_down(err, by_client)
         return err

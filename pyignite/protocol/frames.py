@@ -9,6 +9,10 @@ Every message on the wire is ``i32 length`` (not counting itself) followed by ``
   changed, ``i64 major, i32 minor`` topology version, then, if the ERROR flag is set,
   ``i32 status, String message``, then the payload. Before 1.4.0 it is ``i64 request id, i32 status``
   and, if status != 0, the message. :func:`parse_response_header` reads either form.
+* A server notification (protocol >= 1.4.0, NOTIFICATION flag) is ``i64 resource id, i16 flags,
+  i16 op code`` then, if the ERROR flag is set, ``i32 status, String message``, then the payload: the
+  resource id stands where a reply has its request id, and the op code (2007 continuous query event,
+  6001 compute task finished) comes *before* the status.
 * :class:`FrameBuffer` is fed whatever bytes the socket delivers (any fragmentation) and hands back
   complete frames.
 """
@@ -42,6 +46,7 @@ _ID_FLAGS = struct.Struct("<qh")
 _ID_STATUS = struct.Struct("<qi")
 _TOPVER = struct.Struct("<qi")
 _STATUS = struct.Struct("<i")
+_OP_CODE = struct.Struct("<h")
 REQUEST_HEADER_SIZE = _REQ_HEADER.size  # 14
 
 #: The largest frame a peer may announce before we call the stream garbled (2 GiB - 1).
@@ -71,7 +76,7 @@ def op_code_of(buf: Bytes) -> int:
 class ResponseHeader:
     """What the header of one response frame says."""
 
-    __slots__ = ("flags", "message", "payload_offset", "request_id", "status", "topology")
+    __slots__ = ("flags", "message", "op_code", "payload_offset", "request_id", "status", "topology")
 
     def __init__(
         self,
@@ -81,13 +86,18 @@ class ResponseHeader:
         message: Optional[str],
         topology: Optional[Tuple[int, int]],
         payload_offset: int,
+        op_code: Optional[int] = None,
     ) -> None:
+        #: the id of the request answered; for a notification, the id of the server resource
+        #: (continuous query, compute task) it is about
         self.request_id = request_id
         self.flags = flags
         self.status = status
         self.message = message
         self.topology = topology
         self.payload_offset = payload_offset
+        #: a notification's op code (2007, 6001...); ``None`` for a reply
+        self.op_code = op_code
 
     @property
     def is_notification(self) -> bool:
@@ -96,7 +106,7 @@ class ResponseHeader:
     def __repr__(self) -> str:
         return (
             f"ResponseHeader(request_id={self.request_id}, flags={self.flags}, status={self.status}, "
-            f"message={self.message!r}, topology={self.topology})"
+            f"message={self.message!r}, topology={self.topology}, op_code={self.op_code})"
         )
 
 
@@ -126,6 +136,13 @@ def parse_response_header(frame: Bytes, flags_header: bool) -> ResponseHeader:
             topology = None
             status = 0
             message = None
+            if flags & FLAG_NOTIFICATION:  # resource id, flags, op code, [status, message], payload
+                (op_code,) = _OP_CODE.unpack_from(frame, pos)
+                pos += 2
+                if flags & FLAG_ERROR:
+                    (status,) = _STATUS.unpack_from(frame, pos)
+                    message, pos = _read_error_message(frame, pos + 4)
+                return ResponseHeader(request_id, flags, status, message, None, pos, op_code)
             if flags & FLAG_AFFINITY_TOPOLOGY_CHANGED:
                 topology = _TOPVER.unpack_from(frame, pos)
                 pos += 12

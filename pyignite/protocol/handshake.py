@@ -68,8 +68,17 @@ class Feature:
 #: may be listed: a bit changes what the server sends.
 CLIENT_FEATURES: FrozenSet[int] = frozenset(
     {
+        Feature.EXECUTE_TASK_BY_NAME,
         Feature.CLUSTER_STATES,
         Feature.CLUSTER_GROUP_GET_NODES_ENDPOINTS,
+        Feature.CLUSTER_GROUPS,
+        Feature.SERVICE_INVOKE,
+        Feature.GET_SERVICE_DESCRIPTORS,
+        Feature.SERVICE_INVOKE_CALLCTX,
+        Feature.HEARTBEAT,
+        Feature.INDEX_QUERY,
+        Feature.INDEX_QUERY_LIMIT,
+        Feature.SERVICE_TOPOLOGY,
     }
 )
 

@@ -35,10 +35,15 @@ class Request:
     :ivar what: a short description for error messages (``"cache 'x'"``);
     :ivar affinity: ``(cache_id, key, key_hint)`` of a single-key request, what partition-aware
         routing needs (:mod:`pyignite.protocol.affinity`), or ``None``;
-    :ivar tx_id: id of the transaction the request belongs to, or ``None``.
+    :ivar tx_id: id of the transaction the request belongs to, or ``None``;
+    :ivar on_reply: ``(connection, result) -> None`` called by the runner with the connection that
+        answered and the parsed result, before the result is returned -- how a request that creates
+        a server resource with notifications (continuous query, compute task) registers its
+        listener on the one connection the server will notify (see
+        :meth:`pyignite.protocol.session.Session.listen`); ``None`` for most requests.
     """
 
-    __slots__ = ("affinity", "error", "frame", "parse", "prerequisites", "tx_id", "what")
+    __slots__ = ("affinity", "error", "frame", "on_reply", "parse", "prerequisites", "tx_id", "what")
 
     def __init__(
         self,
@@ -55,6 +60,7 @@ class Request:
         self.what = what
         self.affinity = affinity
         self.tx_id = tx_id
+        self.on_reply: Optional[Callable[[Any, Any], None]] = None
         #: requests that must succeed first (binary type registrations found while encoding): the
         #: ones deferred in this thread since the last Request was built (see defer_prerequisite)
         self.prerequisites: list = take_prerequisites()

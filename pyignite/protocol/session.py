@@ -13,8 +13,8 @@ written once:
   stamps a frame just before queueing it and uses the id to match the reply to its caller.
 * **Reply routing** (:meth:`Session.replies`): a transport feeds every chunk it reads and gets back
   ``(header, frame)`` pairs to hand to the callers waiting for ``header.request_id``. Server
-  notifications are skipped, the affinity topology version is recorded, a garbled stream raises
-  :class:`~pyignite.exceptions.ParseError`. A reply nobody waits for any longer (its caller was
+  notifications go to their listener instead (see below), the affinity topology version is recorded,
+  a garbled stream raises :class:`~pyignite.exceptions.ParseError`. A reply nobody waits for any longer (its caller was
   cancelled or timed out) is simply not claimed by the transport, so it is read and dropped: the
   stream stays in step and no memory is kept for it.
 * **Liveness** (:meth:`Session.mark`, :meth:`Session.silent_since`): when a call times out, the
@@ -22,6 +22,19 @@ written once:
   is alive and only that call fails (its late reply will be dropped); if nothing did, the node went
   silent for a whole timeout, the connection is declared broken and every waiter gets the error, so
   the client fails over to the next node as the specification's failover example expects.
+* **Notifications** (:meth:`Session.listen`): the server pushes messages about a resource it holds
+  for this connection -- a continuous query's events (op 2007), a compute task's end (op 6001) --
+  framed like replies but with the NOTIFICATION flag and the resource id where a reply has its
+  request id. Whoever created the resource registers a :class:`NotificationListener` for its id on
+  the connection that created it; :meth:`Session.replies` hands each notification to that listener
+  in the order the server sent them, on whatever thread or task is reading the socket. A
+  notification can arrive before the reply that tells the client the resource id (a short compute
+  task may end before its "started" reply is read by its caller), so notifications for an id nobody
+  listens to yet are kept (at most :data:`MAX_PENDING_NOTIFICATIONS` in all, the oldest dropped
+  first) and replayed when a listener registers. When the connection ends, every listener gets
+  ``disconnected(error)`` once, so a consumer never waits silently on a dead connection. Listeners
+  must not block or do I/O: they put the notification where their consumer takes it (a queue, a
+  future) and return.
 * **Error wording**: every transport error names the node and says what happened in the same words,
   whichever transport raised it.
 """
@@ -30,8 +43,10 @@ from __future__ import annotations
 
 import itertools
 import socket
+import threading
 import uuid
-from typing import Any, FrozenSet, List, Optional, Set, Tuple
+from collections import OrderedDict
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from pyignite.exceptions import HandshakeError, ParseError, RequestTimeoutError, SocketError
 from pyignite.protocol.frames import FrameBuffer, ResponseHeader, parse_response_header, stamp
@@ -43,7 +58,10 @@ from pyignite.protocol.handshake import (
     parse_handshake,
 )
 
-__all__ = ["DEFAULT_CONNECT_TIMEOUT", "Handshake", "RECV_SIZE", "RequestTimeoutError", "Session"]
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT", "Handshake", "MAX_PENDING_NOTIFICATIONS", "NotificationListener", "RECV_SIZE",
+    "RequestTimeoutError", "Session",
+]
 
 #: Connecting and the handshake are bounded even when no operation timeout is set, so a silent peer
 #: never hangs ``connect()``.
@@ -53,6 +71,28 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 RECV_SIZE = 1 << 16
 
 Reply = Tuple[ResponseHeader, bytes]
+
+#: How many notifications for resource ids without a listener a connection keeps (oldest dropped).
+MAX_PENDING_NOTIFICATIONS = 10_000
+
+
+class NotificationListener:
+    """What :meth:`Session.listen` takes: receives the server's notifications about one resource.
+
+    Both methods are called on the thread or task that reads the socket, so they must return at once
+    (no blocking, no I/O): hand the data to the consumer and return.
+    """
+
+    def notify(self, header: ResponseHeader, frame: bytes) -> None:
+        """One notification: ``header.op_code`` says which kind, the payload starts at
+        ``header.payload_offset`` of ``frame``; ``header.status`` is non-zero for an error
+        notification (``header.message`` then says what failed)."""
+        raise NotImplementedError
+
+    def disconnected(self, error: BaseException) -> None:
+        """The connection ended (``error`` says why): no notification will follow."""
+        raise NotImplementedError
+
 
 #: What a timed-out socket operation raises (``socket.timeout`` is not a ``TimeoutError`` before 3.10).
 TIMEOUTS = (TimeoutError, socket.timeout)
@@ -111,8 +151,14 @@ class Session:
         self._ids = itertools.count(1)
         self._frames = FrameBuffer()
         self._received = 0
-        #: monitoring: a :class:`pyignite.monitoring.EventDispatcher` or ``None`` (issue 9)
+        #: monitoring: a :class:`pyignite.monitoring.EventDispatcher` or ``None``
         self.events = events
+        # notifications: listeners by resource id, and what arrived before its listener
+        self._listen_lock = threading.Lock()
+        self._listeners: Dict[int, NotificationListener] = {}
+        self._unclaimed: OrderedDict[int, List[Reply]] = OrderedDict()
+        self._unclaimed_count = 0
+        self._ended: Optional[BaseException] = None
 
     def __repr__(self) -> str:
         return f"{self.host}:{self.port}"
@@ -177,9 +223,68 @@ class Session:
             if header.topology is not None:
                 self.topology = header.topology
             if header.is_notification:
-                continue  # server notifications (continuous queries, compute) are not used yet
+                self._route_notification(header, frame)
+                continue
             out.append((header, frame))
         return out
+
+    # --- notifications (see the module docstring) -----------------------------------------------
+
+    def listen(self, resource_id: int, listener: NotificationListener) -> None:
+        """Send the notifications about ``resource_id`` to ``listener`` from now on, starting with
+        those that arrived before it registered. On a connection that already ended, ``listener``
+        gets ``disconnected`` at once."""
+        with self._listen_lock:
+            ended = self._ended
+            if ended is None:
+                self._listeners[resource_id] = listener
+                early = self._unclaimed.pop(resource_id, ())
+                self._unclaimed_count -= len(early)
+                for header, frame in early:  # under the lock: nothing newer can overtake them
+                    listener.notify(header, frame)
+                return
+        listener.disconnected(ended)
+
+    def unlisten(self, resource_id: int) -> None:
+        """Stop delivering notifications about ``resource_id`` (later ones are dropped)."""
+        with self._listen_lock:
+            self._listeners.pop(resource_id, None)
+            early = self._unclaimed.pop(resource_id, ())
+            self._unclaimed_count -= len(early)
+
+    def listening(self, resource_id: int) -> bool:
+        """Whether a listener is registered for ``resource_id``."""
+        return resource_id in self._listeners
+
+    def _route_notification(self, header: ResponseHeader, frame: bytes) -> None:
+        rid = header.request_id
+        with self._listen_lock:
+            listener = self._listeners.get(rid)
+            if listener is not None:
+                listener.notify(header, frame)
+                return
+            self._unclaimed.setdefault(rid, []).append((header, frame))
+            self._unclaimed_count += 1
+            while self._unclaimed_count > MAX_PENDING_NOTIFICATIONS:  # bounded: drop the oldest
+                oldest = next(iter(self._unclaimed))
+                queue = self._unclaimed[oldest]
+                queue.pop(0)
+                self._unclaimed_count -= 1
+                if not queue:
+                    del self._unclaimed[oldest]
+
+    def end_listeners(self, exc: BaseException) -> None:
+        """The connection ended because of ``exc``: tell every listener (the transports call this
+        whenever they give a connection up; later calls find nobody left)."""
+        with self._listen_lock:
+            if self._ended is None:
+                self._ended = exc
+            listeners = list(self._listeners.values())
+            self._listeners.clear()
+            self._unclaimed.clear()
+            self._unclaimed_count = 0
+        for listener in listeners:
+            listener.disconnected(exc)
 
     def mark(self) -> int:
         """A liveness mark to take when a request is sent (see :meth:`silent_since`)."""
