@@ -653,7 +653,6 @@ class BaseCache:
         :raises NotSupportedError: the connected server speaks a protocol older than 1.6.0.
         """
         from pyignite.datatypes.expiry_policy import ExpiryPolicy
-        from pyignite.exceptions import NotSupportedError
 
         if expiry_policy is not None:
             if not isinstance(expiry_policy, ExpiryPolicy):
@@ -668,12 +667,7 @@ class BaseCache:
                 policy = ExpiryPolicy(create, update, access)
             except (TypeError, ValueError) as exc:
                 raise ParameterError(str(exc)) from None
-        version = getattr(self._client, "protocol_version", None)
-        if version is not None and tuple(version) < (1, 6, 0):
-            raise NotSupportedError(
-                f"expiry policies per operation need protocol 1.6.0 or newer; the server speaks "
-                f"{'.'.join(map(str, version))}"
-            )
+        self._client._require("expiry policies")
         clone = copy.copy(self)
         clone._ref = CacheRef(self._name, policy.millis())
         return clone

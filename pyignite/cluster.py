@@ -24,15 +24,13 @@ import uuid
 from enum import IntEnum
 from typing import Any, Generator, List, Optional, Union
 
-from pyignite.exceptions import NotSupportedError, ParameterError, ParseError
+from pyignite.exceptions import ParameterError, ParseError
 from pyignite.protocol import cluster_ops
 from pyignite.protocol.cluster_ops import ClusterNode, NodeEndpoint, NodeVersion
-from pyignite.protocol.handshake import Feature
 
 __all__ = ["Cluster", "ClusterNode", "ClusterState", "NodeEndpoint", "NodeVersion"]
 
 #: server features (needed by some cluster operations) exist since protocol 1.7.0
-FEATURES_VERSION = (1, 7, 0)
 
 
 class ClusterState(IntEnum):
@@ -73,25 +71,10 @@ class Cluster:
 
     # --- support checks ------------------------------------------------------------------------
 
-    def _require(self, what: str, feature: int) -> None:
-        """Raise :class:`NotSupportedError` if the live connection is known to lack ``feature``
-        (bitmask features need protocol 1.7.0)."""
-        conn = getattr(self._client, "connection", None)
-        if conn is None or getattr(conn, "protocol_version", None) is None:
-            return  # not connected yet: the runner connects, and the server answers for itself
-        have = tuple(conn.protocol_version)
-        version = FEATURES_VERSION
-        if have < version:
-            raise NotSupportedError(
-                f"{what} needs protocol {'.'.join(map(str, version))} or newer; "
-                f"{conn.host}:{conn.port} speaks {'.'.join(map(str, have))}"
-            )
-        if feature not in conn.features:
-            names = {v: k for k, v in vars(Feature).items() if isinstance(v, int)}
-            raise NotSupportedError(
-                f"{what} needs the server feature {names.get(feature, feature)}, which "
-                f"{conn.host}:{conn.port} does not offer"
-            )
+    def _require(self, capability: str) -> None:
+        """Raise :class:`~pyignite.exceptions.NotSupportedByClusterError` if the live connection is
+        known to lack ``capability`` (see :mod:`pyignite.protocol.capabilities`)."""
+        self._client._require(capability)
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -121,7 +104,7 @@ class Cluster:
                 f"state must be one of {', '.join(f'{s.name} ({s.value})' for s in ClusterState)}, not {state!r}"
             ) from None
         if state == ClusterState.ACTIVE_READ_ONLY:
-            self._require("the ACTIVE_READ_ONLY cluster state", Feature.CLUSTER_STATES)
+            self._require("cluster state")
         return self._client._execute(cluster_ops.change_state(state))
 
     # --- WAL -----------------------------------------------------------------------------------
@@ -193,5 +176,5 @@ class Cluster:
     def get_node_endpoints(self) -> Any:
         """Where the thin client connectors of the server nodes listen: :class:`NodeEndpoint` records
         (node id, port, addresses and host names). Needs ``CLUSTER_GROUP_GET_NODES_ENDPOINTS``."""
-        self._require("listing node endpoints", Feature.CLUSTER_GROUP_GET_NODES_ENDPOINTS)
+        self._require("node endpoints")
         return self._client._drive(self._endpoints_plan())

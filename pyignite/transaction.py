@@ -50,8 +50,8 @@ from datetime import timedelta
 from enum import IntEnum
 from typing import Any, Optional, Tuple, Union
 
-from pyignite.exceptions import NotSupportedError, ParameterError, TransactionError
-from pyignite.protocol import tx_ops
+from pyignite.exceptions import ParameterError, TransactionError
+from pyignite.protocol import capabilities, tx_ops
 from pyignite.protocol.request import Request
 
 __all__ = [
@@ -169,13 +169,13 @@ class BaseTransaction:
         return conn
 
     def attach(self, conn: Any) -> Any:
-        """Pin this (starting) transaction to ``conn``; raise :class:`NotSupportedError` before 1.5.0."""
-        version = conn.protocol_version
-        if version is None or tuple(version) < TX_VERSION:
-            raise NotSupportedError(
-                f"transactions need protocol version 1.5.0 or newer; {conn.host}:{conn.port} speaks "
-                f"{'.'.join(map(str, version)) if version else 'nothing yet'}"
-            )
+        """Pin this (starting) transaction to ``conn``; raise
+        :class:`~pyignite.exceptions.NotSupportedByClusterError` before 1.5.0."""
+        err = capabilities.check(
+            conn.protocol_version, capabilities.negotiated_features(conn), "transactions", f"{conn.host}:{conn.port}"
+        )
+        if err is not None:
+            raise err
         self.connection = conn
         return conn
 

@@ -287,7 +287,39 @@ class BenchmarksDirective(SphinxDirective):
         return node.children
 
 
+class CapabilitiesDirective(SphinxDirective):
+    """The table of :data:`pyignite.protocol.capabilities.CAPABILITIES`: the same data the client's
+    checks read, so the page cannot drift from the code."""
+
+    def run(self) -> List[nodes.Node]:
+        from pyignite.protocol.capabilities import table_rows
+
+        lines = [
+            ".. list-table::",
+            "   :header-rows: 1",
+            "   :widths: 20 40 10 25 10",
+            "",
+            "   * - capability",
+            "     - what it is",
+            "     - protocol",
+            "     - feature bit",
+            "     - Ignite release",
+        ]
+        for name, description, version, feature, since in table_rows():
+            lines += [
+                f"   * - {name}",
+                f"     - {description}",
+                f"     - {version}",
+                f"     - ``{feature}``" if feature != "-" else "     - --",
+                f"     - {since}" if since != "-" else "     - --",
+            ]
+        node = nodes.container()
+        self.state.nested_parse(StringList(lines, source="<pyignite-capabilities>"), self.content_offset, node)
+        return node.children
+
+
 def setup(app: Any) -> Dict[str, Any]:
+    app.add_directive("pyignite-capabilities", CapabilitiesDirective)
     app.add_directive("pyignite-reexports", ReexportsDirective)
     app.add_directive("pyignite-data", DataDirective)
     app.add_directive("pyignite-inference", InferenceDirective)

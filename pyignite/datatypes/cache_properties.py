@@ -67,7 +67,7 @@ from pyignite.datatypes.cache_config import (
 )
 from pyignite.datatypes.expiry_policy import ExpiryPolicy
 from pyignite.datatypes.standard import String
-from pyignite.exceptions import NotSupportedError, ParameterError, ParseError
+from pyignite.exceptions import NotSupportedByClusterError, ParameterError, ParseError
 
 __all__ = [
     "PROP_NAMES",
@@ -402,9 +402,10 @@ def encode_settings(
                 f"unknown cache property code {code!r}; use the PROP_* codes of pyignite.datatypes.prop_codes"
             )
         if code == pc.PROP_EXPIRY_POLICY and version < EXPIRY_POLICY_SINCE:
-            raise NotSupportedError(
+            raise NotSupportedByClusterError(
                 f"PROP_EXPIRY_POLICY needs protocol {'.'.join(map(str, EXPIRY_POLICY_SINCE))} or newer; "
-                f"the server speaks {'.'.join(map(str, version))}"
+                f"the server speaks {'.'.join(map(str, version))}",
+                "expiry policies", None, EXPIRY_POLICY_SINCE, version,
             )
         buf += SHORT.pack(code)
         try:

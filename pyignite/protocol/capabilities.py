@@ -31,6 +31,7 @@ __all__ = [
     "require",
     "supports",
     "table_rows",
+    "unknown_op_error",
 ]
 
 #: feature bit -> its name in the protocol (``ClientBitmaskFeature``)
@@ -93,6 +94,50 @@ CAPABILITIES: Dict[str, Capability] = dict(
         _cap("ignite set", "the distributed IgniteSet", BITMASK_VERSION, since="2.14"),
     ]
 )
+
+
+#: Operations that belong to a capability, by op code range (inclusive): an older server answers them
+#: with INVALID_OP_CODE, which :func:`unknown_op_error` turns into the capability's error.
+OP_CAPABILITIES: Tuple[Tuple[int, int, str], ...] = (
+    (1, 2, "heartbeats"),
+    (2006, 2006, "continuous queries"),
+    (2008, 2009, "index queries"),
+    (4000, 4001, "transactions"),
+    (5000, 5001, "cluster state"),
+    (5100, 5101, "cluster groups"),
+    (5102, 5102, "node endpoints"),
+    (6000, 6000, "compute"),
+    (7000, 7000, "services"),
+    (7001, 7002, "service descriptors"),
+    (7003, 7003, "service topology"),
+    (8000, 8001, "data streamer"),
+    (9000, 9009, "atomic long"),
+    (9010, 9030, "ignite set"),
+)
+
+
+def capability_of_op(op_code: int) -> Optional[Capability]:
+    """The capability operation ``op_code`` belongs to, if it is a gated one."""
+    for low, high, name in OP_CAPABILITIES:
+        if low <= op_code <= high:
+            return CAPABILITIES[name]
+    return None
+
+
+def unknown_op_error(op_code: int, server_message: Optional[str], where: str = "the server"
+                     ) -> NotSupportedByClusterError:
+    """The error for a request the server answered with INVALID_OP_CODE (status 2): it does not know
+    the operation, so it predates the capability (or was built without it)."""
+    cap = capability_of_op(op_code)
+    said = f" (the server said: {server_message})" if server_message else ""
+    if cap is None:
+        return NotSupportedByClusterError(f"{where} does not know operation {op_code}{said}")
+    since = f" (Apache Ignite {cap.since_release} or newer)" if cap.since_release else ""
+    return NotSupportedByClusterError(
+        f"{cap.name} ({cap.description}) is not offered by {where}: it does not know operation "
+        f"{op_code}{since}{said}",
+        cap.name, feature_name(cap.feature) if cap.feature is not None else None, cap.version,
+    )
 
 
 def feature_name(feature: int) -> str:

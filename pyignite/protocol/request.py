@@ -14,7 +14,7 @@ from typing import Any, Callable, Generator, Optional, Type
 from pyignite.datatypes.base import NO_CONTEXT, CodecContext, MissingBinaryType
 from pyignite.exceptions import CacheError, ParseError
 from pyignite.protocol.frames import ResponseHeader, parse_response_header
-from pyignite.protocol.status import NAMES
+from pyignite.protocol.status import INVALID_OP_CODE, NAMES
 
 __all__ = [
     "MAX_TYPE_FETCHES", "Request", "defer_prerequisite", "pending_prerequisites", "raise_for_status",
@@ -105,6 +105,11 @@ def take_prerequisites() -> list:
 
 def raise_for_status(req: Request, header: ResponseHeader) -> None:
     if header.status:
+        if header.status == INVALID_OP_CODE:  # a server older than the operation
+            from pyignite.protocol.capabilities import unknown_op_error
+            from pyignite.protocol.frames import op_code_of
+
+            raise unknown_op_error(op_code_of(req.frame), header.message)
         name = NAMES.get(header.status, str(header.status))
         where = f" [{req.what}]" if req.what else ""
         raise req.error(f"{header.message or name}{where}", header.status)
