@@ -482,7 +482,9 @@ def _check_all_ops(client: Any, rec: Recorder, cache_name: str, keys: List[Key],
             if sent[0].node_uuid != owner:
                 wrong.append((name, key, f"{sent[0].host}:{sent[0].port}"))
         cache.put(key, "v", key_hint=hint)  # back for the next round
-    assert not wrong, f"{len(wrong)} of {checked} operations missed the primary node: {wrong[:10]}"
+    assert not wrong, (
+        f"cache {cache_name}: {len(wrong)} of {checked} operations missed the primary node: {wrong[:10]}"
+    )
     return checked
 
 

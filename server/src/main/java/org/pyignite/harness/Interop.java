@@ -118,11 +118,23 @@ public final class Interop {
         String cmd = args[1];
         String cacheName = args[2];
         PrintStream out = new PrintStream(System.out, true, "UTF-8");
-        ClientConfiguration cfg = new ClientConfiguration().setAddresses("127.0.0.1:" + port);
+        // Compact footers, as the server uses by default: said explicitly because thin clients before
+        // 2.10 wrote full footers unless configured otherwise.
+        ClientConfiguration cfg = new ClientConfiguration().setAddresses("127.0.0.1:" + port)
+            .setBinaryConfiguration(new BinaryConfiguration().setCompactFooter(true));
         if (cmd.equals("write-full")) {
             // objects with full footers (field ids next to the offsets) instead of compact ones
             cfg.setBinaryConfiguration(new BinaryConfiguration().setCompactFooter(false));
-            cfg.setAutoBinaryConfigurationEnabled(false);
+            // Since 2.14 a thin client takes the server's binary configuration (compact footers) unless
+            // told not to; older clients have no such setting, so it is looked up reflectively to keep
+            // this program compiling against every release the compatibility matrix runs.
+            try {
+                ClientConfiguration.class.getMethod("setAutoBinaryConfigurationEnabled", boolean.class)
+                    .invoke(cfg, false);
+            }
+            catch (NoSuchMethodException ignored) {
+                // an older release: the explicit binary configuration above is all there is
+            }
             cmd = "write";
         }
         try (IgniteClient client = Ignition.startClient(cfg)) {
