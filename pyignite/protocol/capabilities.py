@@ -52,7 +52,7 @@ class Capability(NamedTuple):
     version: Version
     #: the feature bit it needs (protocol >= 1.7.0), or ``None``
     feature: Optional[int] = None
-    #: the first Apache Ignite release that offers it (documentation only)
+    #: the first Apache Ignite release that offers it, as ``scripts/compat`` found (documentation only)
     since_release: str = ""
 
 
@@ -78,17 +78,17 @@ CAPABILITIES: Dict[str, Capability] = dict(
         _cap("compute", "executing compute tasks by name", BITMASK_VERSION, Feature.EXECUTE_TASK_BY_NAME, "2.9"),
         _cap("services", "invoking services", BITMASK_VERSION, Feature.SERVICE_INVOKE, "2.9"),
         _cap("service descriptors", "listing deployed services", BITMASK_VERSION, Feature.GET_SERVICE_DESCRIPTORS,
-             "2.12"),
+             "2.13"),
         _cap("service call context", "caller context attributes on service calls", BITMASK_VERSION,
              Feature.SERVICE_INVOKE_CALLCTX, "2.13"),
         _cap("service topology", "the nodes a service is deployed on", BITMASK_VERSION, Feature.SERVICE_TOPOLOGY,
-             "2.15"),
+             "2.16"),
         _cap("heartbeats", "heartbeat requests and the server's idle timeout", BITMASK_VERSION, Feature.HEARTBEAT,
              "2.13"),
         _cap("continuous queries", "continuous queries (server-pushed cache events)", (1, 4, 0), since="2.10"),
-        _cap("index queries", "index queries", BITMASK_VERSION, Feature.INDEX_QUERY, "2.12"),
+        _cap("index queries", "index queries", BITMASK_VERSION, Feature.INDEX_QUERY, "2.14"),
         _cap("index query limit", "a limit on index query results", BITMASK_VERSION, Feature.INDEX_QUERY_LIMIT,
-             "2.12"),
+             "2.16"),
         _cap("data streamer", "the thin client data streamer", BITMASK_VERSION, since="2.14"),
         _cap("atomic long", "the distributed AtomicLong", BITMASK_VERSION, since="2.13"),
         _cap("ignite set", "the distributed IgniteSet", BITMASK_VERSION, since="2.14"),
