@@ -68,7 +68,7 @@ def test_sql_rows_scan_as_classes_named_after_their_types(sql_client: Client) ->
         assert _rows(sql_client.sql(f"SELECT NAME, POPULATION FROM {table} WHERE ID = 1 AND COUNTRYCODE = 'XYZ'")) == [
             ["Nowhere", 7]]
         # the server's wording changed over releases ("Duplicate key during INSERT" before 2.10)
-        with pytest.raises(SQLError, match="already in cache|Duplicate key"):
+        with pytest.raises(SQLError, match=r"already in cache|Duplicate key"):
             sql_client.sql(f"INSERT INTO {table} (ID, NAME, COUNTRYCODE, POPULATION) VALUES (1, 'x', 'XYZ', 0)")
         sql_client.sql(f"UPDATE {table} SET POPULATION = 8 WHERE ID = 1 AND COUNTRYCODE = 'XYZ'")
         assert cache.get(KeyClass(ID=1, COUNTRYCODE="XYZ")).POPULATION == 8
