@@ -58,7 +58,8 @@ class AioCache(BaseCache):
 class _SettingsCall:
     """``AioCache.settings``: awaitable itself, and callable for an awaitable (the official form).
 
-    The request is made only when awaited, so calling without awaiting leaves no coroutine behind.
+    Reading the property makes no request and creates no coroutine; awaiting it (or calling it, which
+    returns the coroutine as any ``async def`` method does) does.
     """
 
     __slots__ = ("_cache",)
