@@ -87,7 +87,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "BinaryEnumArrayObject",
     "BinaryObject",
-    "ByteArray",
     "ClusterState",
     "TransactionConcurrency",
     "TransactionIsolation",
