@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyignite.datatypes import (
+    BinaryEnumArrayObject,
     BinaryEnumObject,
     BoolArrayObject,
     BoolObject,
@@ -33,7 +34,6 @@ from pyignite.datatypes import (
     DecimalObject,
     DoubleArrayObject,
     DoubleObject,
-    BinaryEnumArrayObject,
     EnumArrayObject,
     EnumObject,
     FloatArrayObject,
