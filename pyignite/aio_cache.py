@@ -9,9 +9,10 @@ cache.scan()``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generator, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Generator, Union
 
 from pyignite.api_base import BaseCache
+from pyignite.protocol import cache_ops
 
 if TYPE_CHECKING:
     from pyignite.aio_client import AioClient
@@ -37,6 +38,13 @@ class AioCache(BaseCache):
         return self
         yield  # pragma: no cover - makes this a generator; nothing is ever awaited
 
+    @property
+    def settings(self) -> Any:
+        """The cache configuration, read from the server: ``await cache.settings`` or, as in the official
+        client, ``await cache.settings()``; both give the dict ``{PROP_*: value}`` of
+        :attr:`pyignite.cache.Cache.settings`."""
+        return _SettingsCall(self)
+
     def scan(self, *args: Any, **kwargs: Any) -> Any:
         return self._client._cursor_call(super().scan(*args, **kwargs))
 
@@ -45,3 +53,23 @@ class AioCache(BaseCache):
 
     scan.__doc__ = BaseCache.scan.__doc__
     select_row.__doc__ = BaseCache.select_row.__doc__
+
+
+class _SettingsCall:
+    """``AioCache.settings``: awaitable itself, and callable for an awaitable (the official form).
+
+    Reading the property makes no request and creates no coroutine; awaiting it (or calling it, which
+    returns the coroutine as any ``async def`` method does) does.
+    """
+
+    __slots__ = ("_cache",)
+
+    def __init__(self, cache: AioCache) -> None:
+        self._cache = cache
+
+    def __await__(self) -> Generator[Any, None, dict]:
+        return self().__await__()
+
+    def __call__(self) -> Awaitable[dict]:
+        cache = self._cache
+        return cache._client._execute(cache_ops.get_configuration(cache._ref))

@@ -76,6 +76,8 @@ class AioClient(BaseClient):
         ``None`` (default) follows the server;
     :param timeout: seconds a request may wait for its reply (and the limit for connecting);
         ``None`` (default): requests wait without limit, connecting stays bounded (10 s);
+    :param handshake_timeout: seconds for connecting and the handshake (as in the official client);
+        default ``timeout``, or 10 s;
     :param use_ssl: wrap the connection in TLS (see :mod:`pyignite.connection.ssl_context` for the
         ``ssl_*`` parameters and the default);
     :param username: and ``password``: credentials for a cluster with authentication;

@@ -140,6 +140,17 @@ class ClientSettings:
         if partition_aware is not None and not isinstance(partition_aware, bool):
             raise ParameterError(f"partition_aware must be True, False or None, not {partition_aware!r}")
         self.partition_aware: Optional[bool] = partition_aware
+        # The official client's seconds for connecting and the handshake (its default is 10 s, ours
+        # too when neither this nor ``timeout`` is given; see Connection's ``connect_timeout``).
+        handshake_timeout = kwargs.pop("handshake_timeout", None)
+        if handshake_timeout is not None and (
+            isinstance(handshake_timeout, bool) or not isinstance(handshake_timeout, (int, float))
+            or handshake_timeout <= 0
+        ):
+            raise ParameterError(
+                f"handshake_timeout must be a positive number of seconds or None, not {handshake_timeout!r}"
+            )
+        self.handshake_timeout: Optional[float] = handshake_timeout
         if kwargs:
             raise ParameterError(f"unexpected Client arguments: {sorted(kwargs)}")
         if timeout is not None and (
@@ -211,13 +222,35 @@ class BaseClient:
         return self._connection_class(
             host, port, timeout=s.timeout, ssl_context=s.ssl_context, username=s.username,
             password=s.password, protocol_version=s.protocol_version, events=s.events,
-            connect_timeout=connect_timeout,
+            connect_timeout=connect_timeout if connect_timeout is not None else s.handshake_timeout,
         )
 
     @property
     def connection(self) -> Any:
         """The live connection, or ``None``."""
         return self._conn
+
+    @property
+    def protocol_context(self) -> Any:
+        """The protocol version and negotiated features of the live connection, as a
+        :class:`~pyignite.connection.ProtocolContext`; ``None`` before the first connection."""
+        from pyignite.connection.protocol_context import ProtocolContext
+        from pyignite.protocol.capabilities import negotiated_features
+
+        conn = self._conn
+        version = getattr(conn, "protocol_version", None)
+        if version is None:
+            return None
+        return ProtocolContext(version, negotiated_features(conn))
+
+    @property
+    def partition_awareness_supported_by_protocol(self) -> bool:
+        """Whether partition awareness is not switched off (``partition_aware=False``) and the
+        connected node's protocol offers it (1.4.0 or newer); False before the first connection."""
+        ctx = self.protocol_context
+        if ctx is None or self._settings.partition_aware is False:
+            return False
+        return bool(ctx.is_partition_awareness_supported())
 
     def _require(self, capability: str, conn: Any = None) -> None:
         """Raise :class:`~pyignite.exceptions.NotSupportedByClusterError` if the node of ``conn``
@@ -904,9 +937,12 @@ class BaseCache:
         :param peek_modes: (optional) a :class:`~pyignite.datatypes.cache_config.PeekModes` value or a
             list of them: ``PRIMARY`` counts each entry once, ``BACKUP`` only backup copies, ``NEAR``
             the near cache; ``ALL`` (the default) counts every copy, so with backups an entry counts
-            once per copy; an empty list leaves it to the server (primary copies). Raises
-            ParameterError for anything else.
+            once per copy; an empty list leaves it to the server (primary copies); ``None`` means the
+            default (``ALL``, the specification's default; the official client's ``None`` leaves it
+            to the server). Raises ParameterError for anything else.
         """
+        if peek_modes is None:
+            peek_modes = 0
         return self._client._execute(cache_ops.get_size(self._ref, _peek_modes(peek_modes)))
 
 

@@ -107,6 +107,8 @@ class Client(BaseClient):
         schemas; ``None`` (default) follows what the server uses (compact until seen otherwise);
     :param timeout: seconds for connecting and for every socket operation; ``None`` (default) lets
         operations wait without limit while connecting and the handshake stay bounded (10 s);
+    :param handshake_timeout: seconds for connecting and the handshake (as in the official client);
+        default ``timeout``, or 10 s;
     :param use_ssl: wrap the connection in TLS; ``None`` (default) means on when credentials are
         given, off otherwise;
     :param ssl_keyfile: ``ssl_keyfile_password``, ``ssl_certfile``, ``ssl_ca_certfile``,

@@ -17,6 +17,7 @@ import asyncio
 from typing import Optional, Tuple
 
 __all__ = [
+    "AuthenticationError",
     "BinaryTypeError",
     "CacheCreationError",
     "CacheError",
@@ -31,6 +32,7 @@ __all__ = [
     "SQLError",
     "SocketError",
     "TransactionError",
+    "connection_errors",
 ]
 
 
@@ -55,6 +57,11 @@ class HandshakeError(OSError):
 
     def __str__(self) -> str:
         return self.args[0]
+
+
+class AuthenticationError(HandshakeError):
+    """The server refused the credentials in the handshake (status 2000): the official client's
+    name for this case, a :class:`HandshakeError` here (so code catching either sees it)."""
 
 
 class SocketError(OSError):
@@ -157,3 +164,8 @@ class TransactionError(CacheError):
     1021 ``TX_NOT_FOUND``), and with ``status=None`` for a client-side misuse (a second transaction in
     the same thread or task, an operation on a closed transaction, a lost transaction connection).
     """
+
+
+#: what the official client's code catches for "the connection failed" (``except connection_errors``):
+#: every transport error of this client is an ``OSError`` (:class:`SocketError`, :class:`HandshakeError`)
+connection_errors = (IOError, OSError, EOFError)

@@ -86,13 +86,18 @@ class TransactionIsolation(IntEnum):
     SERIALIZABLE = 2
 
 
+class TxArgumentError(ParameterError, TypeError, ValueError):
+    """A bad transaction argument: a :class:`ParameterError` that is also the ``TypeError`` /
+    ``ValueError`` the official client raises for it, so code written for either catches it."""
+
+
 def _enum_arg(name: str, value: Any, enum: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ParameterError(f"{name} must be a {enum.__name__} member, not {value!r}")
+        raise TxArgumentError(f"{name} must be a {enum.__name__} member, not {value!r}")
     try:
         return enum(value)
     except ValueError:
-        raise ParameterError(
+        raise TxArgumentError(
             f"{name} must be one of {', '.join(f'{m.name} ({m.value})' for m in enum)}, not {value!r}"
         ) from None
 
@@ -101,13 +106,13 @@ def _timeout_ms(timeout: Any) -> int:
     if isinstance(timeout, timedelta):
         ms = timeout // timedelta(milliseconds=1)
     elif isinstance(timeout, bool) or not isinstance(timeout, int):
-        raise ParameterError(
+        raise TxArgumentError(
             f"timeout must be an int number of milliseconds (0: no timeout) or a timedelta, not {timeout!r}"
         )
     else:
         ms = timeout
     if not 0 <= ms <= _MAX_TIMEOUT:
-        raise ParameterError(f"timeout must be >= 0 ms (0: no timeout), not {timeout!r}")
+        raise TxArgumentError(f"timeout must be >= 0 ms (0: no timeout), not {timeout!r}")
     return ms
 
 
@@ -130,7 +135,7 @@ class BaseTransaction:
         label: Optional[str] = None,
     ) -> None:
         if label is not None and not isinstance(label, str):
-            raise ParameterError(f"label must be a str or None, not {label!r}")
+            raise TxArgumentError(f"label must be a str or None, not {label!r}")
         self.client = client
         self.concurrency = TransactionConcurrency(_enum_arg("concurrency", concurrency, TransactionConcurrency))
         self.isolation = TransactionIsolation(_enum_arg("isolation", isolation, TransactionIsolation))

@@ -176,6 +176,18 @@ def from_python(value: Any, _path: Optional[set] = None) -> Any:
             return ("object", cls._type_name, fields)
         finally:
             path.discard(id(value))
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], datetime.datetime):
+        # a Timestamp as pyignite reads it: (datetime in whole ms, nanoseconds within the ms)
+        return ("instant", _ns(value[0]) + value[1])
+    if type(value).__name__ in ("_ObjectArrayPair", "_EnumArrayPair"):
+        # an Object array or Enum array as pyignite reads it: (component type id, elements)
+        if id(value[1]) in path:
+            return ("ref",)
+        path.add(id(value[1]))
+        try:
+            return ("array", [from_python(e, path) for e in value[1]])
+        finally:
+            path.discard(id(value[1]))
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], int) and not isinstance(value[0], bool):
         kind, second = value
         if isinstance(second, int) and not isinstance(second, bool):

@@ -133,7 +133,8 @@ class SyncProxy:
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._target, name)
         runner = self._runner
-        if callable(attr) and not isinstance(attr, type):
+        # an awaitable that is also callable (``AioCache.settings``) reads like the sync property
+        if callable(attr) and not isinstance(attr, type) and not _is_awaitable(attr):
 
             def call(*args: Any, **kwargs: Any) -> Any:
                 args, kwargs = _args(args, kwargs)

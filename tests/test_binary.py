@@ -360,8 +360,10 @@ def test_objects_inside_arrays_collections_and_maps() -> None:
     shared = Person(first_name="Ann", age=5)
     value = Holder(array=[shared, Node(name="n"), 3], collection=(1, [shared, "x"]), map={"p": shared, 1: None})
     out = _roundtrip(value, reg)
-    assert out == value
-    assert out.array[0] is out.collection[1][0] is out.map["p"]  # written once, then handles
+    # fields read back in the official client's shapes: (type_id, list) and (kind, dict)
+    assert out == Holder(array=(-1, value.array), collection=value.collection, map=(1, value.map))
+    assert out.array[1][0] is out.collection[1][0] is out.map[1]["p"]  # written once, then handles
+    assert _roundtrip(out, reg) == out  # and those shapes write back as the same types
     # as top-level values too (each element a top-level object of its own)
     buf = bytearray()
     encode(buf, [shared, shared], None, reg)
@@ -369,7 +371,7 @@ def test_objects_inside_arrays_collections_and_maps() -> None:
     take_prerequisites()
     first, pos = decode(bytes(buf), 0, reg)
     second, _ = decode(bytes(buf), pos, reg)
-    assert first == [shared, shared] and second == {"k": shared}
+    assert first == (-1, [shared, shared]) and second == (1, {"k": shared})
 
 
 def test_separate_top_level_values_do_not_share_handles() -> None:

@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyignite.datatypes import (
+    BinaryEnumArrayObject,
     BinaryEnumObject,
     BoolArrayObject,
     BoolObject,
@@ -108,14 +109,18 @@ GOLDEN = [
     ("\u00e9", String, "09 02000000 c3a9", "\u00e9"),
     ("", String, "09 00000000", ""),
     (U, UUIDObject, "0a" + U_BYTES, U),
-    # Timestamp: i64 ms since the epoch + i32 nanoseconds within the ms
+    # Timestamp: i64 ms since the epoch + i32 nanoseconds within the ms; read as (datetime in whole
+    # ms, nanos within the ms), the specification's and the official client's shape
     (dt.datetime(1970, 1, 1, 0, 0, 1, 1500), TimestampObject, "21 e903000000000000 20a10700",
-     dt.datetime(1970, 1, 1, 0, 0, 1, 1500)),
+     (dt.datetime(1970, 1, 1, 0, 0, 1, 1000), 500000)),
     # before the epoch: ms is the floor, nanos stay positive (as java.sql.Timestamp.getTime/getNanos)
     (dt.datetime(1969, 12, 31, 23, 59, 59, 999500), TimestampObject, "21 ffffffffffffffff 20a10700",
-     dt.datetime(1969, 12, 31, 23, 59, 59, 999500)),
+     (dt.datetime(1969, 12, 31, 23, 59, 59, 999000), 500000)),
     ((dt.datetime(1970, 1, 1, 0, 0, 1), 123), TimestampObject, "21 e803000000000000 7b000000",
-     NanoDatetime(1970, 1, 1, 0, 0, 1, 0, nanosecond=123)),
+     (dt.datetime(1970, 1, 1, 0, 0, 1), 123)),
+    # the official client's (datetime, 0): the datetime's own sub-millisecond part is kept
+    ((dt.datetime(1970, 1, 1, 0, 0, 1, 1500), 0), TimestampObject, "21 e903000000000000 20a10700",
+     (dt.datetime(1970, 1, 1, 0, 0, 1, 1000), 500000)),
     (D1, DateObject, "0b 005c260500000000", D1),
     (dt.date(1970, 1, 2), DateObject, "0b 005c260500000000", D1),
     (dt.timedelta(hours=1), TimeObject, "24 80ee360000000000", dt.timedelta(hours=1)),
@@ -150,27 +155,29 @@ GOLDEN = [
     (["a", None], StringArrayObject, "14 02000000 09 01000000 61 65", ["a", None]),
     ([U, None], UUIDArrayObject, "15 02000000 0a" + U_BYTES + "65", [U, None]),
     ([D1], DateArrayObject, "16 01000000 0b 005c260500000000", [D1]),
-    ([D1], TimestampArrayObject, "22 01000000 21 005c260500000000 00000000", [D1]),
+    ([D1], TimestampArrayObject, "22 01000000 21 005c260500000000 00000000", [(D1, 0)]),
     ([dt.timedelta(hours=1)], TimeArrayObject, "25 01000000 24 80ee360000000000", [dt.timedelta(hours=1)]),
     ([Decimal("-1"), None], DecimalArrayObject, "1f 02000000 1e 00000000 01000000 81 65", [Decimal(-1), None]),
-    # Object array: i32 component type id (-1: java.lang.Object), i32 count, values
-    ([1, "a"], ObjectArrayObject, "17 ffffffff 02000000 04 0100000000000000 09 01000000 61", [1, "a"]),
-    ([(1, IntObject)], ObjectArrayObject, "17 ffffffff 01000000 03 01000000", [1]),
-    ((7, [None]), ObjectArrayObject, "17 07000000 01000000 65", ObjectArray([None], 7)),
+    # Object array: i32 component type id (-1: java.lang.Object), i32 count, values; read as
+    # (type_id, list)
+    ([1, "a"], ObjectArrayObject, "17 ffffffff 02000000 04 0100000000000000 09 01000000 61", (-1, [1, "a"])),
+    ([(1, IntObject)], ObjectArrayObject, "17 ffffffff 01000000 03 01000000", (-1, [1])),
+    ((7, [None]), ObjectArrayObject, "17 07000000 01000000 65", (7, [None])),
     (ObjectArray([None], "com.x.P"), ObjectArrayObject, "17 00000000 09 07000000" + b"com.x.P".hex()
-     + "01000000 65", ObjectArray([None], "com.x.P")),
+     + "01000000 65", ("com.x.P", [None])),
     # Collection: i32 count, byte kind, values
     ((CollectionObject.ARR_LIST, [1]), CollectionObject, "18 01000000 01 04 0100000000000000", (1, [1])),
     ((CollectionObject.USER_SET, []), CollectionObject, "18 00000000 ff", (-1, [])),
     ([1], CollectionObject, "18 01000000 01 04 0100000000000000", (1, [1])),
-    # Map: i32 count, byte kind, key/value pairs
-    ({"a": 1}, MapObject, "19 01000000 01 09 01000000 61 04 0100000000000000", {"a": 1}),
-    (OrderedDict(a=None), MapObject, "19 01000000 02 09 01000000 61 65", OrderedDict(a=None)),
-    ((MapObject.LINKED_HASH_MAP, {}), MapObject, "19 00000000 02", OrderedDict()),
-    ({("a", CharObject): (1, ShortObject)}, MapObject, "19 01000000 01 07 6100 02 0100", {"a": 1}),
-    # Enum array: i32 component type id, i32 count, Enum values or Null
-    ([(5, 1), None], EnumArrayObject, "1d 05000000 02000000 1c 05000000 01000000 65",
-     ObjectArray([(5, 1), None], 5)),
+    # Map: i32 count, byte kind, key/value pairs; read as (kind, dict)
+    ({"a": 1}, MapObject, "19 01000000 01 09 01000000 61 04 0100000000000000", (1, {"a": 1})),
+    (OrderedDict(a=None), MapObject, "19 01000000 02 09 01000000 61 65", (2, OrderedDict(a=None))),
+    ((MapObject.LINKED_HASH_MAP, {}), MapObject, "19 00000000 02", (2, OrderedDict())),
+    ({("a", CharObject): (1, ShortObject)}, MapObject, "19 01000000 01 07 6100 02 0100", (1, {"a": 1})),
+    # Enum array: i32 component type id, i32 count, Enum values or Null; read as (type_id, list)
+    ([(5, 1), None], EnumArrayObject, "1d 05000000 02000000 1c 05000000 01000000 65", (5, [(5, 1), None])),
+    ((5, [(5, 1), None]), EnumArrayObject, "1d 05000000 02000000 1c 05000000 01000000 65", (5, [(5, 1), None])),
+    ((5, [(5, 1)]), BinaryEnumArrayObject, "1d 05000000 01000000 26 05000000 01000000", (5, [(5, 1)])),
 ]
 
 
@@ -179,9 +186,12 @@ def test_golden(value: Any, hint: Any, data: str, expected: Any) -> None:
     assert enc(value, hint).hex() == h(data).hex()
     decoded = dec(h(data))
     assert decoded == expected
-    assert type(decoded) is type(expected)
-    if isinstance(expected, ObjectArray):
-        assert decoded.type_id == expected.type_id
+    if isinstance(expected, tuple):  # decoded object/enum arrays are tuples of a private subclass
+        assert isinstance(decoded, tuple)
+        for got, want in zip(decoded, expected):
+            assert type(got) is type(want)
+    else:
+        assert type(decoded) is type(expected)
     if isinstance(expected, Decimal):
         assert decoded.as_tuple() == expected.as_tuple()
 
@@ -234,8 +244,8 @@ def test_handle_to_an_earlier_object_is_the_same_object() -> None:
     # Object array [collection, handle -> that collection]; the handle's offset is relative to itself
     data = h("17 ffffffff 02000000" "18 00000000 01" "66 06000000")
     value = dec(data)
-    assert value == [(1, []), (1, [])]
-    assert value[0] is value[1]
+    assert value == (-1, [(1, []), (1, [])])
+    assert value[1][0] is value[1][1]
 
 
 def test_handle_cycle_resolves_to_the_enclosing_object() -> None:
@@ -247,14 +257,14 @@ def test_handle_cycle_resolves_to_the_enclosing_object() -> None:
 
 def test_handle_to_a_map_and_an_object_array() -> None:
     data = h("17 ffffffff 03000000" "19 01000000 01 09 01000000 61 65" "17 ffffffff 00000000" "66 16000000")
-    value = dec(data)
-    assert value == [{"a": None}, [], {"a": None}]
+    _, value = dec(data)
+    assert value == [(1, {"a": None}), (-1, []), (1, {"a": None})]
     assert value[2] is value[0]
 
 
 def test_handle_to_a_value_that_is_not_registered_is_decoded_again() -> None:
     data = h("17 ffffffff 02000000" "09 01000000 61" "66 06000000")
-    assert dec(data) == ["a", "a"]
+    assert dec(data) == (-1, ["a", "a"])
 
 
 def test_bad_handles() -> None:
@@ -266,7 +276,7 @@ def test_bad_handles() -> None:
 
 def test_handles_do_not_leak_between_values() -> None:
     dec(h("18 00000000 01"))
-    assert dec(h("17 ffffffff 02000000" "09 01000000 62" "66 06000000")) == ["b", "b"]
+    assert dec(h("17 ffffffff 02000000" "09 01000000 62" "66 06000000")) == (-1, ["b", "b"])
 
 
 def test_string_decodes_java_modified_utf8() -> None:
@@ -290,6 +300,13 @@ INFERRED = [
     ([None], ObjectArrayObject), ([[1]], ObjectArrayObject), ({"a": 1}, MapObject),
     (OrderedDict(), MapObject), ({1, 2}, CollectionObject), (frozenset(), CollectionObject),
     (ObjectArray([1], 5), ObjectArrayObject),
+    # unhinted 2-tuples as the official client writes them (the specification's "Collection: tuple")
+    ((1, {"a": 1}), MapObject), ((2, {}), MapObject), ((1, [1, "a"]), CollectionObject),
+    ((CollectionObject.HASH_SET, (1, 2)), CollectionObject), ((-1, set()), CollectionObject),
+    ((dt.datetime(2020, 1, 1), 5), TimestampObject),
+    # ...but not when the first item is no kind: then an Object array as before
+    ((7, {"a": 1}), ObjectArrayObject), ((True, [1]), ObjectArrayObject),
+    ((dt.datetime(2020, 1, 1), 10**6), ObjectArrayObject),
 ]
 
 
@@ -318,18 +335,28 @@ def test_top_level_value_hint_tuple() -> None:
 
 def test_decoded_representations() -> None:
     assert type(roundtrip(b"x")) is bytes
-    assert roundtrip((1, "a")) == [1, "a"]
+    assert roundtrip((1, "a")) == (-1, [1, "a"])
     assert roundtrip({1, 2}) == (CollectionObject.HASH_SET, [1, 2])
     assert roundtrip(dt.date(2020, 2, 3)) == dt.datetime(2020, 2, 3)
-    assert type(roundtrip(OrderedDict(a=1))) is OrderedDict
-    assert type(roundtrip({"a": 1})) is dict
+    assert type(roundtrip(OrderedDict(a=1))[1]) is OrderedDict
+    assert type(roundtrip({"a": 1})[1]) is dict
     # aware datetimes are converted to UTC, decoded naive
-    assert roundtrip(dt.datetime(2020, 1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))) == dt.datetime(2020, 1, 1)
+    assert roundtrip(dt.datetime(2020, 1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))) == (
+        dt.datetime(2020, 1, 1), 0)
+    # a 2-tuple whose first item is no collection kind is an Object array of its two items
+    assert infer_hint((2024, ["a"])) is ObjectArrayObject
+    assert roundtrip((2024, ["a"])) == (-1, [2024, ["a"]])
+    # decoded values written back without a hint keep their Ignite type
+    for value, hint in (([1, "a"], ObjectArrayObject), ((7, [None]), ObjectArrayObject),
+                        ({"a": [1, "b"]}, MapObject), ((2, {1: 2}), MapObject), ({1}, CollectionObject),
+                        ([(5, 1)], EnumArrayObject), (dt.datetime(2020, 1, 1, 0, 0, 0, 1001), TimestampObject)):
+        data = enc(value, hint)
+        assert enc(dec(data)) == data, value
 
 
 def test_map_keys_that_python_cannot_hash() -> None:
     data = h("19 01000000 01" "0f 01000000 0100000000000000" "65")  # {long[]{1}: null}
-    assert dec(data) == {(1,): None}
+    assert dec(data) == (1, {(1,): None})
 
 
 # --- edge cases: values that do not fit are rejected, never truncated ------------------------------
@@ -420,7 +447,9 @@ def test_huge_and_empty_arrays() -> None:
                  DoubleArrayObject, CharArrayObject, BoolArrayObject, StringArrayObject, UUIDArrayObject,
                  DateArrayObject, TimestampArrayObject, TimeArrayObject, DecimalArrayObject,
                  ObjectArrayObject, EnumArrayObject):
-        expected = b"" if hint is ByteArrayObject else []
+        expected: Any = b"" if hint is ByteArrayObject else []
+        if hint in (ObjectArrayObject, EnumArrayObject):
+            expected = (-1, [])
         assert roundtrip([], hint) == expected
 
 
@@ -440,9 +469,20 @@ def test_timestamps_keep_nanoseconds() -> None:
     data = enc(ns)
     assert data[9:] == struct.pack("<i", 456789)
     out = dec(data)
-    assert isinstance(out, NanoDatetime) and out == ns and out.nanosecond == 789
-    assert out != dt.datetime(2021, 5, 6, 7, 8, 9, 123456)
-    assert dec(h("21 e803000000000000 3f420f00")) == NanoDatetime(1970, 1, 1, 0, 0, 1, 999, nanosecond=999)
+    assert out == (dt.datetime(2021, 5, 6, 7, 8, 9, 123000), 456789)
+    assert enc(out) == data  # the decoded tuple writes back the same nanoseconds
+    as_dt = TimestampObject.to_datetime(out)
+    assert isinstance(as_dt, NanoDatetime) and as_dt == ns and as_dt.nanosecond == 789
+    assert as_dt != dt.datetime(2021, 5, 6, 7, 8, 9, 123456)
+    assert TimestampObject.to_datetime(dec(h("21 e803000000000000 3f420f00"))) == NanoDatetime(
+        1970, 1, 1, 0, 0, 1, 999, nanosecond=999)
+    assert TimestampObject.to_datetime((dt.datetime(2020, 1, 1), 5000)) == dt.datetime(2020, 1, 1, 0, 0, 0, 5)
+    assert type(TimestampObject.to_datetime((dt.datetime(2020, 1, 1), 5000))) is dt.datetime
+    assert TimestampObject.to_datetime(None) is None
+    with pytest.raises(TypeError):
+        TimestampObject.to_datetime((1, 2))
+    with pytest.raises(ValueError):
+        TimestampObject.to_datetime((dt.datetime(2020, 1, 1), 10**6))
     # the specification's (datetime, nanos) tuple and its consistency check
     assert enc((dt.datetime(2020, 1, 1, 0, 0, 0, 5000), 5001), TimestampObject) == enc(
         NanoDatetime(2020, 1, 1, 0, 0, 0, 5005, nanosecond=1), TimestampObject)  # 5 ms + 5001 ns
@@ -509,9 +549,11 @@ def test_roundtrip_uuid(value: uuid.UUID) -> None:
 
 @given(DATETIMES, st.integers(min_value=0, max_value=999))
 def test_roundtrip_timestamp(value: dt.datetime, nanos: int) -> None:
-    assert roundtrip(value) == value
+    out = roundtrip(value)
+    assert out[0] == value.replace(microsecond=value.microsecond // 1000 * 1000)
+    assert TimestampObject.to_datetime(out) == value
     ns = NanoDatetime.from_datetime(value, nanos)
-    out = roundtrip(ns)
+    out = TimestampObject.to_datetime(roundtrip(ns))
     assert out == ns and getattr(out, "nanosecond", 0) == nanos
 
 
@@ -548,7 +590,10 @@ def test_roundtrip_decimal(value: Decimal) -> None:
 @given(data=st.data())
 def test_roundtrip_typed_arrays(hint: Any, elements: Any, data: Any) -> None:
     value = data.draw(st.lists(elements, max_size=20))
-    assert roundtrip(value, hint) == value
+    out = roundtrip(value, hint)
+    if hint is TimestampArrayObject:  # elements read as (datetime, nanos), as TimestampObject
+        out = [TimestampObject.to_datetime(v) for v in out]
+    assert out == value
 
 
 @given(st.binary(max_size=100))
@@ -570,11 +615,22 @@ NESTED = st.recursive(
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Equality that also checks Python types (1 vs True vs 1.0), for values that round trip."""
+    """Equality that also checks Python types (1 vs True vs 1.0), for values that round trip (in
+    the shapes they are read back: an Object array as ``(-1, list)``, a map as ``(1, dict)``, a
+    datetime as ``(datetime, nanos)``)."""
     if isinstance(a, (list, tuple)):
+        if all(type(x) is int for x in a) and a:  # a typed Long array reads back as a list
+            return isinstance(b, list) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        if isinstance(b, tuple) and len(b) == 2 and b[0] == -1:
+            b = b[1]
         return isinstance(b, list) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
+        if not (isinstance(b, tuple) and b[0] == 1):
+            return False
+        b = b[1]
         return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if type(a) is dt.datetime:
+        return isinstance(b, tuple) and TimestampObject.to_datetime(b) == a
     return type(a) is type(b) and (a == b or (a != a and b != b))
 
 
@@ -587,7 +643,7 @@ def test_roundtrip_nested_values(value: Any) -> None:
 @given(st.lists(st.tuples(TEXT, st.sampled_from([String, CharObject]))))
 def test_hints_inside_lists(items: list) -> None:
     items = [(v, hint) for v, hint in items if hint is String or (len(v) == 1 and ord(v) <= 0xFFFF)]
-    assert roundtrip(items, ObjectArrayObject) == [v for v, _ in items]
+    assert roundtrip(items, ObjectArrayObject) == (-1, [v for v, _ in items])
 
 
 # --- Java hash codes ----------------------------------------------------------------------------

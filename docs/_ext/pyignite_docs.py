@@ -57,6 +57,10 @@ PUBLIC_MODULES = [
     "pyignite.connection",
     "pyignite.connection.roundrobin",
     "pyignite.connection.ssl_context",
+    "pyignite.connection.protocol_context",
+    "pyignite.datatypes.key_value",
+    "pyignite.utils",
+    "pyignite.constants",
 ]
 
 
@@ -166,7 +170,8 @@ INFERENCE_SAMPLES = [
     ("'text'", ""),
     ("b'bytes'", "also ``bytearray`` and ``memoryview``; decoded as ``bytes``"),
     ("uuid.UUID(int=1)", ""),
-    ("datetime.datetime(2024, 1, 2, 3, 4, 5, 678901)", "the specification's default was Date (see below)"),
+    ("datetime.datetime(2024, 1, 2, 3, 4, 5, 678901)",
+     "decoded as ``(datetime, nanos)``; the specification's default was Date (see below)"),
     ("datetime.date(2024, 1, 2)", "decoded as a ``datetime`` (midnight UTC)"),
     ("datetime.timedelta(hours=1)", "whole milliseconds"),
     ("datetime.time(12, 30)", "whole milliseconds; decoded as ``timedelta``"),
@@ -180,12 +185,16 @@ INFERENCE_SAMPLES = [
     ("[datetime.date(2024, 1, 2)]", ""),
     ("[datetime.timedelta(1)]", ""),
     ("[decimal.Decimal('1')]", ""),
-    ("[1, 'a', 2.5]", "mixed types: each element inferred on its own"),
+    ("[1, 'a', 2.5]", "mixed types: each element inferred on its own; decoded as ``(-1, list)``"),
     ("[1, True]", "never a Long array that turns ``True`` into 1"),
     ("[]", ""),
     ("(1, 2)", "a tuple is inferred like a list"),
-    ("{'a': 1}", "``HASH_MAP``; decoded as ``dict``"),
-    ("OrderedDict(a=1)", "``LINKED_HASH_MAP``; decoded as ``OrderedDict``"),
+    ("(1, [1, 'a'])", "``(kind, list)``, ``kind`` -1..5: a Collection, as the official client writes it"),
+    ("(1, {'a': 1})", "``(kind, dict)``, ``kind`` 1 or 2: a Map, as the official client writes it"),
+    ("(datetime.datetime(2024, 1, 2), 5)", "``(datetime, nanos)``: how a Timestamp is read"),
+    ("(2024, ['a'])", "no collection kind first: an Object array of the two items"),
+    ("{'a': 1}", "``HASH_MAP``; decoded as ``(1, dict)``"),
+    ("OrderedDict(a=1)", "``LINKED_HASH_MAP``; decoded as ``(2, OrderedDict)``"),
     ("{1, 2}", "also ``frozenset``; ``HASH_SET``, decoded as ``(3, list)``"),
 ]
 

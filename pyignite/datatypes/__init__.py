@@ -4,6 +4,8 @@
 ``MapObject``...) into scope, as the specification's examples do.
 """
 
+from typing import Any
+
 from pyignite.datatypes import inference as _inference  # noqa: F401  (issue 3: registers the defaults)
 from pyignite.datatypes.arrays import (  # issue 3: arrays
     BoolArrayObject,
@@ -25,6 +27,7 @@ from pyignite.datatypes.base import IgniteDataType
 from pyignite.datatypes.cache_config import PeekModes  # issue 4: Cache.get_size
 from pyignite.datatypes.complex import BinaryObject  # Complex objects (issue 6)
 from pyignite.datatypes.containers import (  # issue 3: containers
+    BinaryEnumArrayObject,
     CollectionObject,
     EnumArrayObject,
     MapObject,
@@ -58,8 +61,35 @@ from pyignite.datatypes.standard import (  # issue 3: standard objects
     UUIDObject,
 )
 
+#: the official client's name of the Byte array hint (its own ``ByteArray`` is a headerless
+#: internal variant that no value should be written with)
+ByteArray = ByteArrayObject
+
+# The enums of transactions and cluster states live with their facades (pyignite.transaction,
+# pyignite.cluster), which import this package: they are resolved on first access so that code
+# importing them from here, as from the official client, gets the same classes.
+_LAZY = {
+    "ClusterState": "pyignite.cluster",
+    "TransactionConcurrency": "pyignite.transaction",
+    "TransactionIsolation": "pyignite.transaction",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
 __all__ = [
+    "BinaryEnumArrayObject",
     "BinaryObject",
+    "ClusterState",
+    "TransactionConcurrency",
+    "TransactionIsolation",
     "BoolObject",
     "ByteObject",
     "CharObject",

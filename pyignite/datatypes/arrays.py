@@ -21,7 +21,8 @@ StringArrayObject     20    list of str/None             iterable of str/None
 UUIDArrayObject       21    list of UUID/None            iterable of uuid.UUID/None
 DateArrayObject       22    list of datetime/None        as DateObject, or None
 DecimalArrayObject    31    list of Decimal/None         as DecimalObject, or None
-TimestampArrayObject  34    list of datetime/None        as TimestampObject, or None
+TimestampArrayObject  34    list of (datetime, nanos)    as TimestampObject, or None
+                            tuples/None
 TimeArrayObject       37    list of timedelta/None       as TimeObject, or None
 ====================  ====  ===========================  =============================================
 
@@ -575,7 +576,10 @@ class DecimalArrayObject(_ObjectsArray):
 
 
 class TimestampArrayObject(_ObjectsArray):
-    """Java ``Timestamp[]`` (type code 34): a list of datetime (or None); default for a list of datetimes."""
+    """Java ``Timestamp[]`` (type code 34): a list of datetime (or None); default for a list of datetimes.
+
+    Elements decode as TimestampObject does, to ``(datetime, nanos)`` tuples (or None).
+    """
 
     type_code = 34
     java_type = "java.sql.Timestamp[]"

@@ -395,7 +395,9 @@ class GenericObjectMeta(type):
         case-insensitive (Java lower-cases names before hashing);
     :param schema: (optional) an ordered dict of field name -> type hint class (``IntObject``,
         ``String``, ``BinaryObject``...); ``None`` as a hint means "infer from the value". Fields
-        are written in this order. Defaults to the schema of a base class, or no fields.
+        are written in this order. Defaults to the schema of a base class, or no fields;
+    :param version: (optional) the binary object format version, accepted for code written for the
+        official client; Ignite reads only version 1, so any other value raises :class:`ValueError`.
 
     Raises :class:`TypeError` or :class:`ValueError` for a malformed schema (a name that is not a
     str, a hint that is not a hint class, two names with the same field id, a name whose id is 0).
@@ -419,8 +421,13 @@ class GenericObjectMeta(type):
         namespace: Dict[str, Any],
         type_name: Optional[str] = None,
         schema: Optional[Mapping[str, Any]] = None,
+        version: Optional[int] = None,
         **kwargs: Any,
     ) -> GenericObjectMeta:
+        if version is not None and (isinstance(version, bool) or version != PROTO_VER):
+            raise ValueError(
+                f"{name}: binary object version {version!r} is not supported; Ignite reads version {PROTO_VER}"
+            )
         if schema is None:
             for base in bases:
                 if isinstance(base, GenericObjectMeta):
@@ -455,7 +462,7 @@ class GenericObjectMeta(type):
         return cls
 
     def __init__(cls, name: str, bases: Tuple[type, ...], namespace: Dict[str, Any], **kwargs: Any) -> None:
-        super().__init__(name, bases, namespace)
+        super().__init__(name, bases, namespace)  # type_name, schema and version are ours, not type's
 
     @property
     def type_name(cls) -> str:
@@ -716,9 +723,14 @@ class BinaryObject(IgniteDataType):
         return _decode_object(buf, pos, ctx)
 
     @classmethod
-    def hashcode(cls, value: Any) -> int:
+    def hashcode(cls, value: Any, client: Any = None) -> int:
         """The hash code Ignite stores in a Complex object's header (Java's ``hashCode()`` of it);
-        for any other value, the hash code of the type inferred from it (as :meth:`encode` writes it)."""
+        for any other value, the hash code of the type inferred from it (as :meth:`encode` writes it).
+
+        ``client`` (a :class:`~pyignite.Client` or :class:`~pyignite.AioClient`, optional) is accepted
+        for the official client's signature, which needs it to serialize; ours does not: the hash
+        depends only on the object's fields, and nothing is sent or registered.
+        """
         if not isinstance(type(value), GenericObjectMeta):
             if value is None:
                 return 0
@@ -726,3 +738,8 @@ class BinaryObject(IgniteDataType):
         buf = bytearray()
         _encode_object(buf, value, NO_CONTEXT)
         return INT.unpack_from(buf, 8)[0]
+
+    @classmethod
+    async def hashcode_async(cls, value: Any, client: Any = None) -> int:
+        """:meth:`hashcode` for asyncio code (the official client's name); it does no I/O."""
+        return cls.hashcode(value, client)

@@ -3,23 +3,28 @@
 ==================  ====  =========================================  ===========================================
 hint                code  decoded as                                 accepted when encoding
 ==================  ====  =========================================  ===========================================
-ObjectArrayObject   23    ``list`` (an :class:`ObjectArray`, a list  a list/tuple/iterable of any values; an
-                          with ``type_id``, when the component       :class:`ObjectArray` keeps its
-                          type is not ``java.lang.Object``)          ``type_id``; the official client's
-                                                                     ``(type_id, list)`` tuple
+ObjectArrayObject   23    ``(type_id, list)``: the component type    ``(type_id, list)``; a list/tuple/iterable
+                          id (``-1`` is ``java.lang.Object``, a      of any values (type id -1); an
+                          class name str for unregistered types)     :class:`ObjectArray` keeps its ``type_id``
+                          and the elements
 CollectionObject    24    ``(kind, list)``                           ``(kind, iterable)``; a list/tuple
                                                                      (``ARR_LIST``); a set (``HASH_SET``)
-MapObject           25    ``dict`` (``HASH_MAP``) or                 a dict (``HASH_MAP``), an ``OrderedDict``
-                          ``collections.OrderedDict``                (``LINKED_HASH_MAP``), or
-                          (``LINKED_HASH_MAP``)                      ``(kind, mapping)``
-EnumArrayObject     29    :class:`ObjectArray` of                    a list of ``(type_id, ordinal)``/None
-                          ``(type_id, ordinal)``/None
+MapObject           25    ``(kind, dict)``: a ``dict``               ``(kind, mapping)``; a dict (``HASH_MAP``),
+                          (``HASH_MAP``) or an ``OrderedDict``       an ``OrderedDict`` (``LINKED_HASH_MAP``)
+                          (``LINKED_HASH_MAP``)
+EnumArrayObject     29    ``(type_id, list)`` of                     ``(type_id, list)``; a list of
+                          ``(type_id, ordinal)``/None                ``(type_id, ordinal)``/None
 WrappedDataObject   27    the wrapped value (decoded in place);      ``(bytes, offset)`` (raw wrapped data), or
                           raw bytes:                                 any value (wrapped at offset 0) (wraps
                           :meth:`WrappedDataObject.decode_raw`       binary objects only: the server reads
                                                                      the bytes as one)
 (handle)            102   the object it refers to                    never written
 ==================  ====  =========================================  ===========================================
+
+The decoded shapes are the specification's and the official client's (a map inside a complex object
+field or inside another container is a ``(kind, dict)`` too). Decoded object arrays and enum arrays are
+tuples of a private subclass, so that writing one back without a hint keeps its type; they compare,
+print and unpack as plain tuples.
 
 Elements, keys and values of object arrays, collections and maps may be ``(value, hint)`` tuples, which
 are written with that hint (``{('a', CharObject): (1, ShortObject)}``); other elements are inferred
@@ -66,7 +71,9 @@ from pyignite.datatypes.standard import _encode_str, check_type_id, enum_hash, r
 from pyignite.exceptions import ParseError
 
 __all__ = [
+    "BinaryEnumArrayObject",
     "CollectionObject",
+    "container_pair_hint",
     "EnumArrayObject",
     "MapObject",
     "ObjectArray",
@@ -94,6 +101,18 @@ class ObjectArray(list):
         self.type_id = type_id
 
 
+class _ObjectArrayPair(tuple):
+    """A decoded Object array ``(type_id, list)``; inference writes it back as an Object array."""
+
+    __slots__ = ()
+
+
+class _EnumArrayPair(tuple):
+    """A decoded Enum array ``(type_id, list)``; inference writes it back as an Enum array."""
+
+    __slots__ = ()
+
+
 def _write_type(buf: bytearray, code: int, type_id: Any) -> None:
     if isinstance(type_id, str):
         buf += _HEAD.pack(code, 0)
@@ -104,7 +123,7 @@ def _write_type(buf: bytearray, code: int, type_id: Any) -> None:
 
 def _is_pair_form(value: Any, seconds: tuple) -> bool:
     return (
-        type(value) is tuple and len(value) == 2
+        isinstance(value, tuple) and len(value) == 2
         and isinstance(value[0], (int, str)) and not isinstance(value[0], bool)
         and isinstance(value[1], seconds)
     )
@@ -130,6 +149,31 @@ def _decode_count(buf: Any, pos: int, hint: str) -> Tuple[int, int]:
     return count, pos + 4
 
 
+_COLLECTION_KINDS = frozenset(range(-1, 6))
+
+
+def container_pair_hint(value: tuple) -> Any:
+    """The hint of an unhinted 2-tuple written as the official client writes it, or None.
+
+    ``(kind, dict)`` is a Map and ``(kind, list/tuple/set)`` a Collection when ``kind`` is one of
+    their kinds (the specification's "Collection: tuple"); decoded object and enum arrays keep their
+    type. Any other tuple is left to the array inference.
+    """
+    vtype = type(value)
+    if vtype is _ObjectArrayPair:
+        return ObjectArrayObject
+    if vtype is _EnumArrayPair:
+        return EnumArrayObject
+    first, second = value
+    if type(first) is not int:
+        return None
+    if isinstance(second, dict):
+        return MapObject if first in (1, 2) else None
+    if isinstance(second, (list, tuple, set, frozenset)) and first in _COLLECTION_KINDS:
+        return CollectionObject
+    return None
+
+
 # --- Object array ---------------------------------------------------------------------------------
 
 def write_object_array(buf: bytearray, type_id: Any, items: Any, ctx: CodecContext) -> None:
@@ -145,8 +189,9 @@ def _object_array_payload(buf: Any, pos: int, ctx: CodecContext = NO_CONTEXT) ->
     start = pos - 1
     type_id, pos = read_enum_type(buf, pos)
     count, pos = _decode_count(buf, pos, "ObjectArrayObject")
-    out: List[Any] = [] if type_id == -1 else ObjectArray((), type_id)
-    append = out.append
+    items: List[Any] = []
+    out = _ObjectArrayPair((type_id, items))
+    append = items.append
     decoders = DECODERS
     begin_object(buf, start, out)
     try:
@@ -161,10 +206,10 @@ def _object_array_payload(buf: Any, pos: int, ctx: CodecContext = NO_CONTEXT) ->
 class ObjectArrayObject(IgniteDataType):
     """Java ``Object[]`` (type code 23): i32 component type id, i32 count, then any values.
 
-    Encodes a list (or tuple or other iterable) with component type ``java.lang.Object`` (type id -1),
-    an :class:`ObjectArray` with its ``type_id``, or a ``(type_id, list)`` tuple. Decodes to a list
-    (an :class:`ObjectArray` when the component type id is not -1). The default for lists whose
-    elements are not all of one simple type (see :mod:`pyignite.datatypes.inference`).
+    Encodes a ``(type_id, list)`` tuple, a list (or tuple or other iterable) with component type
+    ``java.lang.Object`` (type id -1), or an :class:`ObjectArray` with its ``type_id``. Decodes to
+    ``(type_id, list)``, as the official client does. The default for lists whose elements are not
+    all of one simple type (see :mod:`pyignite.datatypes.inference`).
     """
 
     type_code = 23
@@ -186,7 +231,7 @@ class ObjectArrayObject(IgniteDataType):
     @classmethod
     def hashcode(cls, value: Any) -> int:
         """``Arrays.hashCode(Object[])`` of the elements' hash codes."""
-        if _is_pair_form(value, (list, tuple)) and not isinstance(value, ObjectArray):
+        if _is_pair_form(value, (list, tuple)):
             value = value[1]
         return list_hash(_iterable(value, cls.__name__))
 
@@ -195,8 +240,6 @@ register_decoder(23, _object_array_payload)
 
 
 # --- Collection -----------------------------------------------------------------------------------
-
-_COLLECTION_KINDS = frozenset(range(-1, 6))
 _SET_KINDS = frozenset((-1, 3, 4))
 
 
@@ -311,7 +354,8 @@ def _map_payload(buf: Any, pos: int, ctx: CodecContext = NO_CONTEXT) -> Tuple[An
     count, pos = _decode_count(buf, pos, "MapObject")
     kind = buf[pos]
     pos += 1
-    out: Any = OrderedDict() if kind == 2 else {}
+    mapping: Any = OrderedDict() if kind == 2 else {}
+    out = (kind, mapping)
     decoders = DECODERS
     begin_object(buf, start, out)
     try:
@@ -319,9 +363,9 @@ def _map_payload(buf: Any, pos: int, ctx: CodecContext = NO_CONTEXT) -> Tuple[An
             k, pos = decoders[buf[pos]](buf, pos + 1, ctx)
             v, pos = decoders[buf[pos]](buf, pos + 1, ctx)
             try:
-                out[k] = v
+                mapping[k] = v
             except TypeError:
-                out[_hashable(k)] = v
+                mapping[_hashable(k)] = v
     finally:
         end_object()
     return out, pos
@@ -330,9 +374,10 @@ def _map_payload(buf: Any, pos: int, ctx: CodecContext = NO_CONTEXT) -> Tuple[An
 class MapObject(IgniteDataType):
     """Java ``Map`` (type code 25): i32 count, byte kind, then key/value pairs.
 
-    Encodes a dict (``HASH_MAP``), an ``OrderedDict`` (``LINKED_HASH_MAP``) or ``(kind, mapping)``;
-    decodes to a ``dict`` (``HASH_MAP``) or an ``OrderedDict`` (``LINKED_HASH_MAP``). Keys and values
-    may be ``(value, hint)`` tuples. The default for ``dict``.
+    Encodes ``(kind, mapping)``, a dict (``HASH_MAP``) or an ``OrderedDict`` (``LINKED_HASH_MAP``);
+    decodes to ``(kind, dict)`` as the official client does (the dict is an ``OrderedDict`` for
+    ``LINKED_HASH_MAP``). Keys and values may be ``(value, hint)`` tuples. The default for ``dict``
+    and for an unhinted ``(kind, dict)`` tuple.
     """
 
     type_code = 25
@@ -367,8 +412,8 @@ register_decoder(25, _map_payload)
 def _enum_array_payload(buf: Any, pos: int, ctx: CodecContext = NO_CONTEXT) -> Tuple[Any, int]:
     type_id, pos = read_enum_type(buf, pos)
     count, pos = _decode_count(buf, pos, "EnumArrayObject")
-    out = ObjectArray((), type_id)
-    append = out.append
+    items: List[Any] = []
+    append = items.append
     for _ in range(count):
         code = buf[pos]
         if code == NULL_CODE:
@@ -380,23 +425,30 @@ def _enum_array_payload(buf: Any, pos: int, ctx: CodecContext = NO_CONTEXT) -> T
             pos += 4
         else:
             raise ParseError(f"EnumArrayObject: element of type code {code} at offset {pos}")
-    return out, pos
+    return _EnumArrayPair((type_id, items)), pos
 
 
 class EnumArrayObject(IgniteDataType):
     """Java enum array (type code 29): i32 component type id, i32 count, then Enum values or Null.
 
-    Encodes a list of ``(type_id, ordinal)`` tuples (or None); the array's type id is the list's
-    ``type_id`` if it is an :class:`ObjectArray`, otherwise that of its first element (-1 if empty).
-    Decodes to an :class:`ObjectArray` of ``(type_id, ordinal)`` tuples and None.
+    Encodes the official client's ``(type_id, [(type_id, ordinal), ...])`` or a list of
+    ``(type_id, ordinal)`` tuples (or None); the array's type id of a list is its ``type_id`` if it is
+    an :class:`ObjectArray`, otherwise that of its first element (-1 if empty). Decodes to
+    ``(type_id, list)`` of ``(type_id, ordinal)`` tuples and None.
     """
 
     type_code = 29
+    #: type code of the elements: Enum (28); the server reads 28 and 38 alike
+    _element_code = 28
 
     @classmethod
     def encode(cls, buf: bytearray, value: Any, ctx: CodecContext = NO_CONTEXT) -> None:
-        items = _iterable(value, cls.__name__)
-        type_id: Any = getattr(value, "type_id", None)
+        type_id: Any
+        if _is_pair_form(value, (list, tuple)):
+            type_id, items = value
+        else:
+            items = _iterable(value, cls.__name__)
+            type_id = getattr(value, "type_id", None)
         if type_id is None:
             first = next((v for v in items if v is not None), None)
             type_id = -1 if first is None else (first[0] if isinstance(first, tuple) and first else first)
@@ -409,7 +461,7 @@ class EnumArrayObject(IgniteDataType):
                 buf.append(NULL_CODE)
                 continue
             try:
-                write_enum(buf, 28, v, cls.__name__)
+                write_enum(buf, cls._element_code, v, cls.__name__)
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"element {i}: {exc}") from None
 
@@ -417,6 +469,8 @@ class EnumArrayObject(IgniteDataType):
 
     @classmethod
     def hashcode(cls, value: Any) -> int:
+        if _is_pair_form(value, (list, tuple)):
+            value = value[1]
         h = 1
         for v in _iterable(value, cls.__name__):
             h = (31 * h + (0 if v is None else enum_hash(v, cls.__name__))) & 0xFFFFFFFF
@@ -424,6 +478,13 @@ class EnumArrayObject(IgniteDataType):
 
 
 register_decoder(29, _enum_array_payload)
+
+
+class BinaryEnumArrayObject(EnumArrayObject):
+    """An Enum array (type code 29) whose elements are written as Binary enums (type code 38), as the
+    official client's class of this name does; read like any Enum array."""
+
+    _element_code = 38
 
 
 # --- Wrapped data ---------------------------------------------------------------------------------

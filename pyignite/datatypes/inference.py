@@ -17,6 +17,7 @@ Python value                           Ignite type (hint)     notes
                                                               SQL ``TIMESTAMP``). The official client
                                                               writes a Date, which cannot hold
                                                               microseconds; pass ``DateObject`` for that.
+                                                              Decoded as ``(datetime, nanos)``.
 ``datetime.date``                      Date (DateObject)      midnight UTC; decoded as a ``datetime``. SQL
                                                               ``DATE`` columns hold ``java.sql.Date``: use
                                                               the ``SqlDateObject`` hint for them
@@ -33,12 +34,19 @@ are all of one type among ``int``,     LongArrayObject ...    DoubleArrayObject,
                                                               DateArrayObject, ``timedelta`` ->
                                                               TimeArrayObject, ``Decimal`` ->
                                                               DecimalArrayObject (as the official client)
+``(kind, dict)`` tuple, ``kind`` 1, 2  Map (MapObject)        as the official client; decoded the same way
+``(kind, list)`` (or tuple, set)       Collection             as the official client (the specification's
+tuple, ``kind`` -1..5                  (CollectionObject)     "Collection: tuple"); decoded the same way
+``(datetime, nanos)`` tuple, with      Timestamp              how a Timestamp is decoded
+``nanos`` 0..999999                    (TimestampObject)
 any other ``list`` or ``tuple``        Object array           each element inferred by this table, or
 (empty, mixed types, nested, with      (ObjectArrayObject)    written with its hint if it is a ``(value,
-``(value, hint)`` elements...)                                hint)`` tuple; decoded as a ``list``
+``(value, hint)`` elements...)                                hint)`` tuple; decoded as ``(-1, list)``
+a decoded ``(type_id, list)`` Object   Object array / Enum    keeps its type and ``type_id`` (they are
+array or Enum array                    array                  tuples of a private subclass)
 ``dict``                               Map (MapObject,        keys and values inferred (or ``(value,
-                                       ``HASH_MAP``)          hint)`` tuples); decoded as ``dict``
-``collections.OrderedDict``            Map (MapObject,        decoded as ``OrderedDict``
+                                       ``HASH_MAP``)          hint)`` tuples); decoded as ``(1, dict)``
+``collections.OrderedDict``            Map (MapObject,        decoded as ``(2, OrderedDict)``
                                        ``LINKED_HASH_MAP``)
 ``set``, ``frozenset``                 Collection             decoded as ``(CollectionObject.HASH_SET,
                                        (CollectionObject,     list)``
@@ -83,12 +91,16 @@ from pyignite.datatypes.base import (
 )
 from pyignite.datatypes.containers import (
     CollectionObject,
+    EnumArrayObject,
     MapObject,
     ObjectArray,
     ObjectArrayObject,
+    _EnumArrayPair,
+    _ObjectArrayPair,
+    container_pair_hint,
     write_object_array,
 )
-from pyignite.datatypes.standard import NanoDatetime
+from pyignite.datatypes.standard import NanoDatetime, TimestampObject
 
 __all__ = ["array_hint_for_types", "infer_sequence_hint"]
 
@@ -132,15 +144,34 @@ _ARRAYS = {**_PRIMITIVE_ARRAYS, **_OBJECT_ARRAYS}
 _DATETIMES = {datetime.datetime, NanoDatetime}
 
 
+def _pair_hint(value: tuple) -> Any:
+    """The hint of an unhinted 2-tuple that is not an array: a Map, a Collection or a Timestamp."""
+    hint = container_pair_hint(value)
+    if hint is None and isinstance(value[0], datetime.datetime):
+        nanos = value[1]
+        if type(nanos) is int and 0 <= nanos <= 999_999:
+            return TimestampObject
+    return hint
+
+
 def infer_sequence_hint(value: Any) -> Type[IgniteDataType]:
     """The hint for a list or tuple (a typed array when all elements share one simple type)."""
+    if len(value) == 2 and isinstance(value, tuple):
+        hint = _pair_hint(value)
+        if hint is not None:
+            return hint
     return array_hint_for_types(set(map(type, value)))
 
 
 def _encode_sequence(buf: bytearray, value: Any, ctx: CodecContext) -> None:
-    if len(value) == 2 and type(value) is tuple and is_hint(value[1]):  # a top-level (value, hint)
-        encode(buf, value[0], value[1], ctx)
-        return
+    if len(value) == 2 and type(value) is tuple:
+        if is_hint(value[1]):  # a top-level (value, hint)
+            encode(buf, value[0], value[1], ctx)
+            return
+        hint = _pair_hint(value)
+        if hint is not None:
+            hint.encode(buf, value, ctx)
+            return
     types = set(map(type, value))
     hint = array_hint_for_types(types)
     if hint is ObjectArrayObject:
@@ -152,6 +183,8 @@ def _encode_sequence(buf: bytearray, value: Any, ctx: CodecContext) -> None:
 register_value_inference(list, infer_sequence_hint, _encode_sequence)
 register_value_inference(tuple, infer_sequence_hint, _encode_sequence)
 register_inference(ObjectArray, ObjectArrayObject)
+register_inference(_ObjectArrayPair, ObjectArrayObject)
+register_inference(_EnumArrayPair, EnumArrayObject)
 register_inference(bytes, ByteArrayObject)
 register_inference(bytearray, ByteArrayObject)
 register_inference(memoryview, ByteArrayObject)

@@ -7,11 +7,14 @@ hint              code  decoded as                      accepted when encoding
 ================  ====  ==============================  ==============================================
 String            9     ``str``                         ``str`` (lone surrogates raise ValueError)
 UUIDObject        10    ``uuid.UUID``                   ``uuid.UUID``
-TimestampObject   33    naive UTC ``datetime`` (a       ``datetime`` (naive = UTC, aware converted to
-                        :class:`NanoDatetime` when the  UTC), ``date`` (midnight UTC), or the
-                        value has sub-microsecond       specification's ``(datetime, nanos)`` tuple
-                        nanoseconds)                    where ``nanos`` is the 0..999999 nanoseconds
-                                                        within the millisecond
+TimestampObject   33    ``(datetime, nanos)``: naive    ``(datetime, nanos)`` (nanos 0 takes the
+                        UTC ``datetime`` in whole ms,   datetime's own sub-millisecond part), a
+                        and the 0..999999 nanoseconds   ``datetime`` (naive = UTC, aware converted to
+                        within that millisecond, as     UTC), a ``date`` (midnight UTC)
+                        the specification and the
+                        official client give it
+                        (``to_datetime()`` of the hint
+                        makes one datetime)
 DateObject        11    naive UTC ``datetime``          ``datetime`` (naive = UTC, aware converted),
                                                         ``date`` (midnight UTC); must be a whole
                                                         millisecond
@@ -318,7 +321,11 @@ def timestamp_parts(value: Any) -> Tuple[int, int]:
         us = _epoch_us(dt, "TimestampObject")
         ms, sub_us = divmod(us, 1000)
         extra = getattr(dt, "nanosecond", 0)
-        if (sub_us or extra) and sub_us * 1000 + extra != nanos:
+        if not nanos:
+            # The official client's common ``(datetime.now(), 0)``: the datetime carries the
+            # sub-millisecond part itself; keep it rather than drop it.
+            nanos = sub_us * 1000 + extra
+        elif (sub_us or extra) and sub_us * 1000 + extra != nanos:
             raise ValueError(
                 f"TimestampObject: the datetime's sub-millisecond part ({sub_us} us) disagrees with "
                 f"the nanoseconds {nanos}; give the datetime in whole milliseconds"
@@ -330,35 +337,45 @@ def timestamp_parts(value: Any) -> Tuple[int, int]:
     return ms, nanos
 
 
-def _timestamp_from(ms: int, nanos: int) -> _dt.datetime:
-    total_ns = ms * 1_000_000 + nanos
-    us, ns = divmod(total_ns, 1000)
-    try:
-        value = _EPOCH + _timedelta(0, 0, us)
-    except OverflowError:
-        raise ParseError(f"Timestamp {ms} ms + {nanos} ns is outside the range of Python datetime") from None
-    if ns:
-        return NanoDatetime.from_datetime(value, ns)
-    return value
-
-
 def _timestamp_payload(buf: Any, pos: int, ctx: CodecContext = NO_CONTEXT) -> Tuple[Any, int]:
+    # The specification's (and the official client's) shape: the whole milliseconds as a naive UTC
+    # datetime, and the wire's nanoseconds within that millisecond as they are.
     ms, nanos = _TS_PAYLOAD.unpack_from(buf, pos)
-    if nanos:
-        return _timestamp_from(ms, nanos), pos + 12
     try:
-        return _EPOCH + _timedelta(0, 0, 0, ms), pos + 12
+        return (_EPOCH + _timedelta(0, 0, 0, ms), nanos), pos + 12
     except OverflowError:
         raise ParseError(f"Timestamp {ms} ms is outside the range of Python datetime") from None
+
+
+def timestamp_to_datetime(value: Any) -> Any:
+    """A decoded ``(datetime, nanos)`` Timestamp as one ``datetime`` (None stays None).
+
+    The microseconds come from ``nanos``; a value with sub-microsecond nanoseconds gives a
+    :class:`NanoDatetime`, which keeps them (writing it back is lossless). A ``datetime`` given as
+    is comes back unchanged.
+    """
+    if value is None or isinstance(value, _datetime):
+        return value
+    if type(value) is not tuple or len(value) != 2 or not isinstance(value[0], _datetime):
+        raise TypeError(f"expected a (datetime, nanos) Timestamp, got {value!r}")
+    dt, nanos = value
+    if isinstance(nanos, bool) or not isinstance(nanos, int) or not 0 <= nanos <= 999_999:
+        raise ValueError(f"Timestamp nanoseconds within the millisecond must be 0..999999, not {nanos!r}")
+    if not nanos:
+        return dt
+    us, ns = divmod(nanos, 1000)
+    dt = dt + _timedelta(microseconds=us)
+    return NanoDatetime.from_datetime(dt, ns) if ns else dt
 
 
 class TimestampObject(IgniteDataType):
     """Java ``java.sql.Timestamp`` (type code 33): i64 ms since the epoch + i32 nanos within the ms.
 
-    Decodes to a naive UTC ``datetime`` (a :class:`NanoDatetime` if the value has sub-microsecond
-    nanoseconds). Encodes a ``datetime`` (naive = UTC; aware ones are converted), a ``date``
-    (midnight UTC) or the specification's ``(datetime, nanoseconds within the millisecond)`` tuple.
-    The default hint for ``datetime``.
+    Decodes to the specification's ``(datetime, nanos)`` tuple, as the official client does: a naive
+    UTC ``datetime`` in whole milliseconds and the nanoseconds within that millisecond (0..999999);
+    :meth:`to_datetime` turns it into one ``datetime``. Encodes that tuple (``nanos`` 0 keeps the
+    datetime's own sub-millisecond part), a ``datetime`` (naive = UTC; aware ones are converted) or a
+    ``date`` (midnight UTC). The default hint for ``datetime``.
     """
 
     type_code = 33
@@ -384,6 +401,7 @@ class TimestampObject(IgniteDataType):
         buf += _TS.pack(33, ms, nanos)
 
     decode_payload = staticmethod(_timestamp_payload)
+    to_datetime = staticmethod(timestamp_to_datetime)
 
     @classmethod
     def hashcode(cls, value: Any) -> int:

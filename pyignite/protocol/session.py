@@ -48,7 +48,7 @@ import uuid
 from collections import OrderedDict
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from pyignite.exceptions import HandshakeError, ParseError, RequestTimeoutError, SocketError
+from pyignite.exceptions import AuthenticationError, HandshakeError, ParseError, RequestTimeoutError, SocketError
 from pyignite.protocol.frames import FrameBuffer, ResponseHeader, parse_response_header, stamp
 from pyignite.protocol.handshake import (
     CLIENT_FEATURES,
@@ -393,4 +393,6 @@ class Handshake:
             self.version = offered
             self._tried.add(offered)
             return False
-        raise HandshakeError(offered, result.message or "handshake refused", result.status)
+        # ClientStatus.AUTH_FAILED: bad or missing credentials
+        error = AuthenticationError if result.status == 2000 else HandshakeError
+        raise error(offered, result.message or "handshake refused", result.status)
