@@ -21,6 +21,7 @@ __all__ = [
     "CacheCreationError",
     "CacheError",
     "ClusterError",
+    "ContinuousQueryOverflowError",
     "HandshakeError",
     "NotSupportedByClusterError",
     "NotSupportedError",
@@ -157,3 +158,9 @@ class TransactionError(CacheError):
     1021 ``TX_NOT_FOUND``), and with ``status=None`` for a client-side misuse (a second transaction in
     the same thread or task, an operation on a closed transaction, a lost transaction connection).
     """
+
+
+class ContinuousQueryOverflowError(Exception):
+    """A continuous query ended because its consumer fell behind: more events arrived than the
+    query's ``buffer_size`` lets the client keep. The events received before are delivered first;
+    the server-side query is closed (see :mod:`pyignite.continuous`)."""
