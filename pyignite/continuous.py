@@ -623,10 +623,10 @@ class AioContinuousQuery(BaseContinuousQuery):
         if self._starting is None:
             await self._start()
         while True:
-            if self._events:
-                return self._events.popleft()
             if self._closed:
                 raise StopAsyncIteration
+            if self._events:
+                return self._events.popleft()
             if self._error is not None:
                 raise self._error
             if not self._items:

@@ -28,7 +28,13 @@ from pyignite.continuous import (
     ScanQuery,
 )
 from pyignite.datatypes.base import NO_CONTEXT
-from pyignite.exceptions import CacheError, ContinuousQueryOverflowError, ParameterError, SocketError
+from pyignite.exceptions import (
+    CacheError,
+    ContinuousQueryOverflowError,
+    NotSupportedByClusterError,
+    ParameterError,
+    SocketError,
+)
 from pyignite.protocol import continuous_ops, query_ops
 from pyignite.protocol.cache_ops import CacheRef
 from pyignite.protocol.status import RESOURCE_DOES_NOT_EXIST
@@ -186,6 +192,16 @@ def test_an_unknown_filter_class_is_refused(cq_cache: Any) -> None:
         wait_for(lambda: len(rec.events) == 1)
 
 
+def test_an_old_protocol_is_refused_by_the_capability_check(node: Node) -> None:
+    client = Client(protocol_version=(1, 3, 0))  # no notification framing before 1.4.0
+    client.connect(*node)
+    try:
+        with pytest.raises(NotSupportedByClusterError, match="continuous queries"):
+            client.get_cache("any").continuous_query(lambda e: None)
+    finally:
+        client.close()
+
+
 # --- closing --------------------------------------------------------------------------------------
 
 def test_closing_stops_events_and_releases_the_server_query(sync_client: Client, cq_cache: Any) -> None:
@@ -203,6 +219,11 @@ def test_closing_stops_events_and_releases_the_server_query(sync_client: Client,
     with pytest.raises(CacheError) as info:  # the server no longer knows the query
         sync_client._execute(query_ops.resource_close(cq.resource_id))
     assert info.value.status == RESOURCE_DOES_NOT_EXIST
+    # with no query left, the notification reader and the dispatcher thread end
+    wait_for(lambda: sync_client.connection._notifier is None, 5, "the notification reader to end")
+    wait_for(lambda: sync_client._cq_dispatcher._thread is None, 5, "the dispatcher thread to end")
+    names = {t.name for t in threading.enumerate()}
+    assert f"pyignite-notify-{sync_client.connection}" not in names
 
 
 def test_many_queries_opened_and_closed_do_not_leak(cq_cache: Any) -> None:
