@@ -26,6 +26,8 @@ from pyignite.continuous import (
     ContinuousQuery,
     EventType,
     ScanQuery,
+    SqlFieldsQuery,
+    SqlQuery,
 )
 from pyignite.datatypes.base import NO_CONTEXT
 from pyignite.exceptions import (
@@ -168,6 +170,28 @@ async def test_async_iteration_delivers_every_event_in_order(node: Node) -> None
             await cache.destroy()
 
 
+def test_sql_initial_queries(sql_node: Node) -> None:
+    client = Client()
+    client.connect(*sql_node)
+    table = unique_name("cq").upper()
+    try:
+        client.sql(f"CREATE TABLE {table} (id INT PRIMARY KEY, label VARCHAR) WITH \"CACHE_NAME={table}\"")
+        for i in range(6):
+            client.sql(f"INSERT INTO {table} (id, label) VALUES (?, ?)", query_args=[i, f"l{i}"])
+        cache = client.get_cache(table)
+        with cache.continuous_query(lambda e: None, initial_query=SqlFieldsQuery(
+            f"SELECT id, label FROM {table} WHERE id > ? ORDER BY id", query_args=[3],
+        )) as cq:
+            assert list(cq.initial) == [[4, "l4"], [5, "l5"]]
+        with cache.continuous_query(lambda e: None, initial_query=SqlQuery("id < ?", query_args=[2])) as cq:
+            rows = sorted(cq.initial)
+            assert [key for key, _ in rows] == [0, 1]
+            assert [value.LABEL for _, value in rows] == ["l0", "l1"]
+    finally:
+        client.sql(f"DROP TABLE IF EXISTS {table}")
+        client.close()
+
+
 # --- the Java remote filter -----------------------------------------------------------------------
 
 def test_java_remote_filter_drops_what_it_should(cq_cache: Any) -> None:
@@ -239,23 +263,21 @@ def test_a_sleeping_listener_does_not_delay_gets(sync_client: Client, cq_cache: 
     seen: List[Any] = []
 
     def slow(event: CacheEntryEvent) -> None:
-        time.sleep(0.5)
+        time.sleep(1.0)
         seen.append(event.key)
 
     with cq_cache.continuous_query(slow):
-        for k in range(4):
+        for k in range(3):
             cq_cache.put(k, k)
-        started = time.monotonic()
         worst = 0.0
-        for i in range(200):
+        for i in range(100):
             t = time.monotonic()
-            assert cq_cache.get(i % 4) == i % 4
+            assert cq_cache.get(i % 3) == i % 3
             worst = max(worst, time.monotonic() - t)
-        elapsed = time.monotonic() - started
-        assert elapsed < 1.5 and worst < 0.4, (elapsed, worst)  # the listener needs 2 s for its events
-        assert len(seen) < 4
-        wait_for(lambda: len(seen) == 4, 10)
-    assert seen == [0, 1, 2, 3]
+        # the listener needs 3 s for its events: the gets did not wait for it
+        assert len(seen) < 3 and worst < 0.9, (seen, worst)
+        wait_for(lambda: len(seen) == 3, 10)
+    assert seen == [0, 1, 2]
 
 
 def test_a_listener_may_use_the_client_and_errors_in_it_are_logged(cq_cache: Any, caplog: Any) -> None:
