@@ -58,10 +58,10 @@ the Java thin client does, the client runs it as an ordinary query (:class:`Scan
 cursor is :attr:`BaseContinuousQuery.initial`. An entry changed meanwhile may show in both; none is
 missed by both.
 
-**Closing** (``close()``, leaving the ``with``/``async with`` block, ending ``async for`` early does
-*not* close) sends ``RESOURCE_CLOSE`` for the query; after ``close()`` returns no listener call for it
-starts (one running on the dispatcher thread is waited for, unless ``close()`` is called from a
-listener). The server also closes every query of a connection when the connection ends. A
+**Closing** -- ``close()``, or leaving the ``with``/``async with`` block; leaving an ``async for``
+loop early does not close -- sends ``RESOURCE_CLOSE`` for the query; after ``close()`` returns no
+listener call for it starts (one running on the dispatcher thread is waited for, unless ``close()``
+is called from a listener). The server also closes every query of a connection when the connection ends. A
 connection holds at most ``maxOpenCursorsPerConnection`` (128 by default) cursors and continuous
 queries together.
 """

@@ -170,6 +170,27 @@ async def test_async_iteration_delivers_every_event_in_order(node: Node) -> None
             await cache.destroy()
 
 
+def test_events_with_binary_types_the_client_has_not_seen(node: Node, cq_cache: Any) -> None:
+    from collections import OrderedDict
+
+    from pyignite import GenericObjectMeta
+    from pyignite.datatypes import IntObject, String
+
+    type_name = unique_name("CqPerson")
+    person = GenericObjectMeta(type_name, (), {}, schema=OrderedDict([("name", String), ("age", IntObject)]))
+    rec = Recorder()
+    with cq_cache.continuous_query(rec):
+        other = Client()  # another client writes the objects: this one must fetch the type to decode them
+        other.connect(*node)
+        try:
+            other.get_cache(cq_cache.name).put(1, person(name="Ann", age=33))
+        finally:
+            other.close()
+        wait_for(lambda: len(rec.events) == 1)
+    value = rec.events[0].value
+    assert (value.name, value.age) == ("Ann", 33) and type(value).__name__ == type_name
+
+
 def test_sql_initial_queries(sql_node: Node) -> None:
     client = Client()
     client.connect(*sql_node)
