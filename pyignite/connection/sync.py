@@ -364,6 +364,9 @@ class Connection(Session):
                     if lead:
                         self._reading = True
                     else:
+                        # a wake that came after a timed-out wait left the signal released: take it
+                        # back, so the next wake releases a held lock (releasing a free one raises)
+                        slot.signal.acquire(blocking=False)
                         slot.woken = False
                         slot.waiting = True
                 if lead:
