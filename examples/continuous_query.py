@@ -6,6 +6,9 @@ server; the asyncio client iterates the events with ``async for``.
 
 The remote filter class must be on the server nodes' class path: ``EvenKeysFilter`` is a small class
 of the test harness that this repository's nodes (``scripts/ignite start``) carry.
+
+The server delivers events from the moment its reply went out; a change made in that very instant can
+be missed. Where the first changes matter, as here, write a marker entry and wait for its event first.
 """
 
 import asyncio
@@ -20,6 +23,20 @@ cache = client.get_or_create_cache('cq_example')
 cache.clear()
 cache.put('existing', 0)
 
+MARKER = -2  # even: EvenKeysFilter lets it through too
+
+
+def wait_until_live(cache, seen):
+    """Write the marker until its event shows up in ``seen``, then forget the marker's events."""
+    for attempt in range(100):
+        cache.put(MARKER, attempt)
+        for _ in range(20):
+            if any(event.key == MARKER for event in seen):
+                seen[:] = [event for event in seen if event.key != MARKER]
+                return
+            threading.Event().wait(0.01)
+
+
 events = []
 done = threading.Event()
 
@@ -33,6 +50,7 @@ def listener(event):
 
 with cache.continuous_query(listener, initial_query=ScanQuery()) as query:
     print('initial query:', list(query.initial))
+    wait_until_live(cache, events)
     cache.put('greeting', 'hello')
     cache.put('greeting', 'hello again')
     cache.remove_key('greeting')
@@ -50,6 +68,7 @@ for event in events:
 # a Java remote filter: only the events of even keys leave the server
 evens = []
 with cache.continuous_query(evens.append, remote_filter='org.pyignite.harness.EvenKeysFilter'):
+    wait_until_live(cache, evens)
     for key in range(10):
         cache.put(key, key * key)
     for _ in range(100):
@@ -67,6 +86,13 @@ async def main():
     async with aio.connect('127.0.0.1', 10800):
         cache = await aio.get_or_create_cache('cq_example_async')
         async with cache.continuous_query() as query:
+            for attempt in range(100):  # wait until live: the marker's event comes through
+                await cache.put(MARKER, attempt)
+                try:
+                    await asyncio.wait_for(query.__anext__(), 0.2)
+                    break
+                except asyncio.TimeoutError:
+                    pass
             for value in range(3):
                 await cache.put('counter', value)
             async for event in query:
