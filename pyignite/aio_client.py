@@ -56,6 +56,7 @@ from pyignite.aio_cache import AioCache
 from pyignite.api_base import BaseClient, Plan, nodes_from_args, partition_aware_seeds
 from pyignite.connection.aio import AioConnection
 from pyignite.connection.roundrobin import NodeSequence
+from pyignite.continuous import AioContinuousQuery
 from pyignite.cursors import AioCursor
 from pyignite.datatypes.base import MissingBinaryType
 from pyignite.exceptions import CacheError, ParseError, ReconnectError, SocketError
@@ -95,6 +96,7 @@ class AioClient(BaseClient):
     _connection_class = AioConnection
     _cursor_class = AioCursor
     _transaction_class = AioTransaction  # issue 9
+    _continuous_query_class = AioContinuousQuery
 
     def __init__(self, compact_footer: Optional[bool] = None, *args: Any, **kwargs: Any) -> None:
         self._init_common(compact_footer, args, kwargs)  # settings, binary registry, nodes (api_base)

@@ -507,6 +507,8 @@ class BaseClient:
 
     #: the facade's cursor class (:class:`pyignite.cursors.Cursor` or ``AioCursor``)
     _cursor_class: Any = None
+    #: the facade's continuous query class (:class:`pyignite.continuous.ContinuousQuery` or ``AioContinuousQuery``)
+    _continuous_query_class: Any = None
     #: ``(connection, cursor id)`` of cursors dropped unfinished, released before the next request
     #: (a deque once the first one is queued)
     _abandoned: Any = ()
@@ -721,6 +723,55 @@ class BaseCache:
         """
         req, core = query_ops.scan(self._ref, page_size, partitions, local, ctx=self._client._ctx)
         return self._client._drive(cursor_plan(self._client, req, core))
+
+    def continuous_query(
+        self,
+        listener: Any = None,
+        initial_query: Any = None,
+        remote_filter: Any = None,
+        page_size: int = 1,
+        buffer_size: Any = None,
+        time_interval: int = 0,
+        include_expired: bool = False,
+        on_error: Any = None,
+    ) -> Any:
+        """Start a continuous query: the cluster pushes every change of the cache's entries
+        (``OP_QUERY_CONTINUOUS``; see :mod:`pyignite.continuous`).
+
+        :param listener: ``listener(event)`` for each :class:`~pyignite.continuous.CacheEntryEvent`
+            (type, key, value, old value). Required with ``Client`` (it runs on the client's dispatcher
+            thread, in event order); optional with ``AioClient``, where the query is iterated with
+            ``async for`` instead (a listener given there runs in a task of the query);
+        :param initial_query: (optional) a :class:`~pyignite.continuous.ScanQuery`,
+            :class:`~pyignite.continuous.SqlQuery` or :class:`~pyignite.continuous.SqlFieldsQuery` run
+            once the query is registered; its cursor is the query's ``initial``;
+        :param remote_filter: (optional) the Java class name of a
+            ``CacheEntryEventSerializableFilter`` on the server nodes' class path, which drops events
+            on the server (it sees keys and values in binary form); or a Complex object of a Java
+            ``javax.cache.configuration.Factory`` class that makes the filter;
+        :param page_size: (optional) events the server batches into one notification (default 1);
+        :param buffer_size: (optional) events the client keeps for a consumer that falls behind
+            before the query ends with :class:`~pyignite.exceptions.ContinuousQueryOverflowError`
+            (default 100 000);
+        :param time_interval: (optional) ms after which the server sends a partly filled batch (with
+            ``page_size`` > 1; 0, the default: only full batches);
+        :param include_expired: (optional) also deliver EXPIRED events (default False);
+        :param on_error: (optional) ``on_error(error)`` when the query ends by itself (connection
+            lost, overflow, server error); without it the ending is logged as a warning.
+        :return: ``Client``: the running :class:`~pyignite.continuous.ContinuousQuery` (``with``
+            closes it); ``AioClient``: an :class:`~pyignite.continuous.AioContinuousQuery` to ``await``,
+            use with ``async with`` or iterate with ``async for``.
+        :raises ParameterError: an argument is invalid (nothing is sent);
+        :raises CacheError: the server refused the query (unknown cache, filter class not found...);
+        :raises NotSupportedByClusterError: the server offers no continuous queries.
+        """
+        from pyignite.continuous import DEFAULT_BUFFER_SIZE
+
+        query = self._client._continuous_query_class(
+            self, listener, initial_query, remote_filter, page_size,
+            DEFAULT_BUFFER_SIZE if buffer_size is None else buffer_size, time_interval, include_expired, on_error,
+        )
+        return query._begin()
 
     def select_row(
         self,

@@ -86,6 +86,7 @@ from pyignite.api_base import BaseClient, Plan, nodes_from_args, partition_aware
 from pyignite.cache import Cache
 from pyignite.connection.roundrobin import NodeSequence
 from pyignite.connection.sync import Connection
+from pyignite.continuous import ContinuousQuery
 from pyignite.cursors import Cursor, close_abandoned  # query cursors (issue 5)
 from pyignite.datatypes.base import MissingBinaryType
 from pyignite.exceptions import CacheError, ParseError, ReconnectError, SocketError
@@ -132,6 +133,7 @@ class Client(BaseClient):
     _connection_class = Connection  # the transport (issue 8: BaseClient._make_connection)
     _cursor_class = Cursor  # issue 5
     _transaction_class = Transaction  # issue 9
+    _continuous_query_class = ContinuousQuery
 
     def __init__(self, compact_footer: Optional[bool] = None, *args: Any, **kwargs: Any) -> None:
         self._init_common(compact_footer, args, kwargs)  # settings, binary registry (issue 6), nodes

@@ -22,6 +22,7 @@ __all__ = [
     "CacheCreationError",
     "CacheError",
     "ClusterError",
+    "ContinuousQueryOverflowError",
     "HandshakeError",
     "NotSupportedByClusterError",
     "NotSupportedError",
@@ -169,3 +170,9 @@ class TransactionError(CacheError):
 #: what the official client's code catches for "the connection failed" (``except connection_errors``):
 #: every transport error of this client is an ``OSError`` (:class:`SocketError`, :class:`HandshakeError`)
 connection_errors = (IOError, OSError, EOFError)
+
+
+class ContinuousQueryOverflowError(Exception):
+    """A continuous query ended because its consumer fell behind: more events arrived than the
+    query's ``buffer_size`` lets the client keep. The events received before are delivered first;
+    the server-side query is closed (see :mod:`pyignite.continuous`)."""

@@ -14,6 +14,7 @@ fixture            client port(s)         what
 ``auth_tls_node``  10960                  authentication and TLS (user ignite/ignite)
 (test_failover)    10970..10972           three nodes the failover tests kill and restart
 persistent_node    10980                  persistence (cluster state and WAL tests, issue 9)
+(cq tests)         10990                  one node test_continuous_query.py kills
 ``examples``       10800..10802           three nodes with SQL for the examples, which connect to
                                           127.0.0.1:10800 as the specification's examples do
 =================  =====================  ====================================================

@@ -33,6 +33,12 @@ A connection may be shared by any number of threads, each with requests in fligh
 * **Memory**: slots live from ``send`` to the matching ``receive`` (or timeout); a reply for a slot
   that is gone is discarded as soon as it is read. Every ``send`` must be followed by a ``receive``
   of the id it returned (``request`` does both).
+* **Notifications** (continuous query events, see :meth:`Session.listen`) arrive when no thread may
+  be waiting for a reply, and a reader is otherwise only there while some thread waits. So while
+  listeners are registered, a *notification reader* thread takes the reader role whenever nobody else
+  holds it and keeps reading (it also files replies for waiting threads, like any reader); it polls
+  every :data:`NOTIFICATION_POLL` seconds whether listeners remain and ends when none do or the
+  connection ends. It only hands notifications to their listeners, which must not block.
 """
 
 from __future__ import annotations
@@ -55,9 +61,12 @@ from pyignite.protocol.session import (
     Session,
 )
 
-__all__ = ["Connection", "DEFAULT_CONNECT_TIMEOUT", "RequestTimeoutError"]
+__all__ = ["Connection", "DEFAULT_CONNECT_TIMEOUT", "NOTIFICATION_POLL", "RequestTimeoutError"]
 
 Reply = Tuple[ResponseHeader, bytes]
+
+#: Seconds between the notification reader's checks whether listeners remain.
+NOTIFICATION_POLL = 0.5
 
 
 class _Slot:
@@ -103,6 +112,9 @@ class Connection(Session):
         self._io_lock: Optional[threading.Lock] = None
         self._reading = False
         self._broken: Optional[SocketError] = None
+        #: the notification reader thread (see the module docstring) and the slot it waits on
+        self._notifier: Optional[threading.Thread] = None
+        self._notifier_slot: Optional[_Slot] = None
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -273,13 +285,17 @@ class Connection(Session):
         raise err
 
     def _hand_over(self) -> None:
-        """Wake the longest-waiting thread to take the reader role if nobody reads (mutex held)."""
+        """Wake the longest-waiting thread to take the reader role if nobody reads (mutex held); the
+        notification reader, if it waits, comes after the threads that wait for replies."""
         if self._reading:
             return
         for slot in self._slots.values():
             if slot.waiting and slot.reply is None and slot.error is None:
                 _wake(slot)
                 return
+        notifier = self._notifier_slot
+        if notifier is not None and notifier.waiting:
+            _wake(notifier)
 
     def _lead(self, slot: _Slot) -> None:
         """As the reader: read the socket, filing replies for everyone, until ``slot`` is answered,
@@ -317,6 +333,81 @@ class Connection(Session):
     def request(self, frame: bytearray) -> Reply:
         """Send a request frame and wait for its reply."""
         return self.receive(self.send(frame))
+
+    # --- notifications --------------------------------------------------------------------------
+
+    def listen(self, resource_id: int, listener: Any) -> None:
+        """:meth:`Session.listen`, and make sure a notification reader runs (module docstring)."""
+        super().listen(resource_id, listener)
+        with self._mutex:
+            if self._notifier is not None or self._broken is not None or self._sock is None:
+                return
+            thread = threading.Thread(target=self._notification_reader, name=f"pyignite-notify-{self}", daemon=True)
+            self._notifier = thread
+            self._notifier_slot = _Slot(0, None)
+        thread.start()
+
+    def _notification_reader(self) -> None:
+        """Read the socket whenever no other thread does, while listeners are registered."""
+        slot = self._notifier_slot
+        assert slot is not None
+        mutex = self._mutex
+        try:
+            while True:
+                with mutex:
+                    if self._broken is not None or self._sock is None or not self._listeners:
+                        # decided under the mutex, so a listen() that follows starts a new reader
+                        self._notifier = None
+                        self._notifier_slot = None
+                        return
+                    lead = not self._reading
+                    if lead:
+                        self._reading = True
+                    else:
+                        # a wake that came after a timed-out wait left the signal released: take it
+                        # back, so the next wake releases a held lock (releasing a free one raises)
+                        slot.signal.acquire(blocking=False)
+                        slot.woken = False
+                        slot.waiting = True
+                if lead:
+                    self._read_notifications()
+                else:  # woken by _hand_over when the reader role is free, or to check again
+                    slot.signal.acquire(timeout=NOTIFICATION_POLL)
+                    slot.waiting = False
+        finally:
+            with mutex:
+                if self._notifier is threading.current_thread():
+                    self._notifier = None
+                    self._notifier_slot = None
+
+    def _read_notifications(self) -> None:
+        """As the reader: read and route everything that arrives until no listener remains or the
+        connection ends; replies go to their threads as in :meth:`_lead`."""
+        try:
+            while self._listeners:
+                sock = self._sock
+                if sock is None or self._broken is not None:
+                    return
+                try:
+                    chunk = self._read(sock, time.monotonic() + NOTIFICATION_POLL)
+                    if chunk is None:
+                        continue  # nothing for a while: check the listeners again
+                    if not chunk:
+                        raise self.eof_error()
+                    replies = self.replies(chunk)
+                except Exception as exc:
+                    self._fail(exc)
+                    return
+                with self._mutex:
+                    for header, frame in replies:
+                        other = self._slots.get(header.request_id)
+                        if other is not None:
+                            other.reply = (header, frame)
+                            _wake(other)
+        finally:
+            with self._mutex:
+                self._reading = False
+                self._hand_over()
 
     # --- socket primitives ----------------------------------------------------------------------
 
