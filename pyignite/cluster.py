@@ -1,7 +1,7 @@
 """The cluster API: state (activation), WAL per cache, the cluster's nodes, and cluster groups.
 
-Obtain it with ``client.cluster()`` (or ``client.get_cluster()``). Every method is written once and runs through the client's
-runner, so with :class:`~pyignite.client.Client` it returns the value and with
+Obtain it with ``client.cluster()`` (or ``client.get_cluster()``). Every method is written once and
+runs through the client's runner, so with :class:`~pyignite.client.Client` it returns the value and with
 :class:`~pyignite.aio_client.AioClient` it returns an awaitable of it::
 
     cluster = client.get_cluster()
@@ -44,7 +44,7 @@ import random
 import threading
 import uuid
 from enum import IntEnum
-from typing import Any, Callable, Dict, FrozenSet, Generator, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Generator, Iterable, List, Optional, Tuple, Union
 
 from pyignite.exceptions import NotSupportedError, ParameterError, ParseError
 from pyignite.protocol import cluster_ops
@@ -139,7 +139,7 @@ class ClusterGroup:
     # --- building groups (no I/O) ----------------------------------------------------------------
 
     def _with(self, *step: Any) -> ClusterGroup:
-        return ClusterGroup(self._client, self._steps + (step,))
+        return ClusterGroup(self._client, (*self._steps, step))
 
     def for_servers(self) -> ClusterGroup:
         """The server nodes of this group."""

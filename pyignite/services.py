@@ -266,7 +266,9 @@ class ServiceProxy:
         if services._group is not None:
             node_ids = yield from services._group._target_plan()
             if node_ids is not None and not node_ids:
-                raise ServiceError(f"cannot call service {self._name!r}: the cluster group {services._group!r} is empty")
+                raise ServiceError(
+                    f"cannot call service {self._name!r}: the cluster group {services._group!r} is empty"
+                )
         target = yield from self._route_plan(client, node_ids)
         conn = getattr(client, "_conn", None)
         try:

@@ -13,8 +13,8 @@ Wire format (from the server's ``platform/client/cluster`` request classes)
 * ``OP_CLUSTER_GET_WAL_STATE`` (5003): ``String`` cache name; reply ``bool`` enabled.
 * ``OP_CLUSTER_GROUP_GET_NODE_IDS`` (5100): ``i64`` known topology version, projection (``i32`` count of
   items; item ``i16`` code: 1 attribute (``String`` name, value object: nodes whose attribute
-  equals it), 2 node type (``bool`` servers)); reply ``bool`` changed, then if changed ``i64`` topology version, ``i32`` count and the ids
-  as raw ``(i64 msb, i64 lsb)`` pairs.
+  equals it), 2 node type (``bool`` servers)); reply ``bool`` changed, then if changed ``i64``
+  topology version, ``i32`` count and the ids as raw ``(i64 msb, i64 lsb)`` pairs.
 * ``OP_CLUSTER_GROUP_GET_NODE_INFO`` (5101): ``i32`` count, raw ids; reply ``i32`` count, per node: id
   (UUID object), attributes (``i32`` count of ``String`` name + object value; values that are
   Java-serialized objects -- type code -2 -- cannot be read by a Python client and are left out),

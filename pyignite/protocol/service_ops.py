@@ -133,8 +133,9 @@ def param_type(spec: Any) -> ParamType:
     if isinstance(spec, type) and spec in _HINT_TYPES:
         name = _HINT_TYPES[spec]
         return java_type_id(name), spec
-    if isinstance(spec, type) and isinstance(getattr(spec, "_type_name", None), str):
-        return java_type_id(spec._type_name), None
+    type_name = getattr(spec, "_type_name", None) if isinstance(spec, type) else None
+    if isinstance(type_name, str):  # a GenericObjectMeta class: the Java class of that name
+        return java_type_id(type_name), None
     if isinstance(spec, str):
         hint = _ENCODING.get(spec)
         return java_type_id(spec), hint

@@ -41,6 +41,12 @@ public class ObjectsService implements Service {
         return value;
     }
 
+    /** Sleeps {@code millis} ms (for call timeouts), then returns the node's consistent id. */
+    public String sleep(long millis) throws InterruptedException {
+        Thread.sleep(millis);
+        return nodeName();
+    }
+
     /** The consistent id of the node this instance runs on. */
     public String nodeName() {
         return String.valueOf(ignite.cluster().localNode().consistentId());

@@ -55,8 +55,12 @@ public class SleepTask extends ComputeTaskSplitAdapter<String, String> {
         public Object execute() {
             IgniteCache<String, String> states = ignite.getOrCreateCache(CACHE);
             states.put(marker, "started");
+            // Sleep in slices: Ignite cancels a job by flagging it (and interrupting it only sometimes).
+            long end = System.currentTimeMillis() + millis;
             try {
-                Thread.sleep(millis);
+                while (!isCancelled() && System.currentTimeMillis() < end) {
+                    Thread.sleep(Math.max(1, Math.min(50, end - System.currentTimeMillis())));
+                }
             } catch (InterruptedException e) {
                 states.put(marker, "cancelled");
                 Thread.currentThread().interrupt();
