@@ -59,6 +59,7 @@ from pyignite.protocol.op_codes import OP_COMPUTE_TASK_FINISHED
 from pyignite.protocol.request import Request, read_response, typed_reply
 from pyignite.protocol.session import NotificationListener
 from pyignite.protocol.status import RESOURCE_DOES_NOT_EXIST
+from pyignite.services import java_class_names_plan
 
 __all__ = ["Compute", "TIMEOUT_GRACE"]
 
@@ -191,6 +192,7 @@ class Compute:
             node_ids = yield from self._group._target_plan()
             if node_ids is not None and not node_ids:
                 raise ComputeError(f"cannot run compute task {task_name!r}: the cluster group {self._group!r} is empty")
+        yield from java_class_names_plan(client, (arg,))
         timeout_ms = 0 if task.timeout is None else max(1, math.ceil(task.timeout * 1000))
         try:
             req = compute_ops.execute_task(

@@ -47,14 +47,17 @@ import random
 import threading
 import time
 import uuid
-from typing import Any, Dict, Generator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Generator, Iterable, List, Optional, Sequence, Tuple
 
 from pyignite.exceptions import ParameterError, ServiceError
-from pyignite.protocol import service_ops
+from pyignite.protocol import binary_ops, service_ops
 from pyignite.protocol.capabilities import supports
 from pyignite.protocol.service_ops import ParamType, ServiceDescriptor, param_type
 
-__all__ = ["ServiceDescriptor", "ServiceMethod", "ServiceProxy", "Services", "TOPOLOGY_MAX_AGE", "TOPOLOGY_MAX_CALLS"]
+__all__ = [
+    "ServiceDescriptor", "ServiceMethod", "ServiceProxy", "Services", "TOPOLOGY_MAX_AGE", "TOPOLOGY_MAX_CALLS",
+    "java_class_names_plan",
+]
 
 #: seconds a proxy trusts the service topology it fetched (when the cluster's topology does not change)
 TOPOLOGY_MAX_AGE = 10.0
@@ -86,6 +89,44 @@ def _check_context(call_context: Any) -> Optional[Dict[str, Any]]:
         else:
             raise ParameterError(f"call context attribute {key!r} must be str or bytes, not {type(value).__name__}")
     return out
+
+
+def _binary_types(value: Any, out: Dict[int, str], depth: int = 0) -> None:
+    """Collect ``type id -> class name`` of the binary objects (``GenericObjectMeta`` instances) in
+    ``value``, looking into containers and object fields a few levels deep."""
+    if depth > 8 or value is None or isinstance(value, (str, bytes, int, float)):
+        return
+    cls = type(value)
+    type_name = getattr(cls, "_type_name", None)
+    if isinstance(type_name, str) and isinstance(getattr(cls, "_type_id", None), int):
+        out.setdefault(cls._type_id, type_name)
+        for field in getattr(cls, "_schema", {}) or {}:
+            _binary_types(getattr(value, field, None), out, depth + 1)
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _binary_types(k, out, depth + 1)
+            _binary_types(v, out, depth + 1)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _binary_types(item, out, depth + 1)
+
+
+def java_class_names_plan(client: Any, values: Iterable[Any]) -> Generator[Any, Any, None]:
+    """Make sure the cluster maps the type id of every binary object in ``values`` to its class name
+    (``OP_REGISTER_BINARY_TYPE_NAME``, once per type and client): a service or compute task that gets
+    an object as its Java class -- not kept binary -- needs that mapping, which registering the binary
+    type's fields does not make."""
+    found: Dict[int, str] = {}
+    for value in values:
+        _binary_types(value, found)
+    if not found:
+        return
+    done = client.__dict__.setdefault("_java_class_names", set())
+    for type_id, type_name in found.items():
+        if type_id not in done:
+            yield binary_ops.register_type_name(type_id, type_name)
+            done.add(type_id)
 
 
 class Services:
@@ -166,15 +207,14 @@ class _Topology:
         self.lock = threading.Lock()
         self.nodes: List[uuid.UUID] = []
         self.version: Any = None
-        self.fetched_at = -math.inf
+        self.fetched_at = -math.inf  # never: due at once
         self.calls = 0
 
     def due(self, version: Any, now: float) -> bool:
         with self.lock:
             self.calls += 1
             return (
-                self.version is None or version != self.version or now - self.fetched_at > TOPOLOGY_MAX_AGE
-                or self.calls > TOPOLOGY_MAX_CALLS
+                version != self.version or now - self.fetched_at > TOPOLOGY_MAX_AGE or self.calls > TOPOLOGY_MAX_CALLS
             )
 
     def update(self, nodes: List[uuid.UUID], version: Any, now: float) -> None:
@@ -245,12 +285,12 @@ class ServiceProxy:
         topo = self._topology
         now = time.monotonic()
         if topo.due(pa.router.latest, now):
-            version = pa.router.latest
             try:
                 nodes = yield service_ops.get_topology(self._name)
             except ServiceError:  # the service is not deployed (yet): let the call report it
                 nodes = []
-            topo.update(nodes, version, now)
+            # the version the reply reported (a first reply tells the client its first version)
+            topo.update(nodes, pa.router.latest, now)
         candidates = [n for n in topo.nodes if node_ids is None or n in node_ids]
         connected = [n for n in candidates if pa.pool.connection(n) is not None]
         return random.choice(connected) if connected else None
@@ -269,6 +309,7 @@ class ServiceProxy:
                 raise ServiceError(
                     f"cannot call service {self._name!r}: the cluster group {services._group!r} is empty"
                 )
+        yield from java_class_names_plan(client, args)
         target = yield from self._route_plan(client, node_ids)
         conn = getattr(client, "_conn", None)
         try:
