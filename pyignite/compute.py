@@ -69,7 +69,9 @@ TIMEOUT_GRACE = 2.0
 
 
 class _TaskListener(NotificationListener):
-    """Receives the task-finished notification of one task (on the socket-reading thread or task)."""
+    """Receives the task-finished notification of one task (on the socket-reading thread or task,
+    under the session's listener lock: whatever completing :attr:`future` triggers must not call
+    the session's ``listen``/``unlisten``)."""
 
     __slots__ = ("future",)
 
@@ -314,7 +316,7 @@ class Compute:
                 _settle(out, exc=exc)
                 return
             header, frame = done.result()
-            task.forget()
+            # no task.forget() here: this runs under the session's listener lock (the pump does it)
             req = compute_ops.task_result_request(task.name)
             try:
                 _settle(out, read_response(req, frame, header, True, client._ctx))
@@ -394,6 +396,7 @@ def _pump(task: _Task, out: concurrent.futures.Future) -> None:
         task.conn.wait_until(task.listener.future)
     except SocketError:
         pass  # the listener got the error too: deliver() reports it
+    task.forget()
 
 
 def _settle(fut: concurrent.futures.Future, value: Any = None, exc: Optional[BaseException] = None) -> None:

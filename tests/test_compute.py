@@ -156,6 +156,23 @@ def test_timeout_ends_the_task_on_client_and_server(client: Any, flavor: Flavor,
     assert flavor.run(client.compute().execute(WORD_COUNT, "a b c")) == 3
 
 
+def test_sync_futures(cluster3: Any) -> None:
+    """Results delivered by the notification pump (a task that ends after its start reply)."""
+    client = Client()  # no timeout: waiting for a notification must not depend on one
+    client.connect(*node_address(cluster3, 0))
+    try:
+        futures = [client.compute().execute_async(NODE_NAMES) for _ in range(8)]
+        for fut in futures:
+            assert set(all_names(cluster3)) <= set(names(fut.result(20)))
+        for i in range(1, 9):
+            assert client.compute().execute_async(WORD_COUNT, "w " * i).result(20) == i
+        with pytest.raises(ComputeError) as err:
+            client.compute().execute_async(FAILING, 1).result(20)
+        assert err.value.java_class == "java.lang.IllegalArgumentException"
+    finally:
+        client.close()
+
+
 def test_sync_future_cancel_closes_the_task(cluster3: Any, states: Any) -> None:
     client = Client(timeout=20)
     client.connect(*node_address(cluster3, 0))
