@@ -49,7 +49,8 @@ import contextlib
 import inspect
 import math
 import threading
-from typing import Any, Generator, Optional
+import weakref
+from typing import Any, Dict, Generator, Optional
 
 from pyignite.datatypes.base import MissingBinaryType
 from pyignite.exceptions import CacheError, ComputeError, ComputeTimeoutError, ParameterError, SocketError
@@ -328,9 +329,8 @@ class Compute:
                 _settle(out, exc=err)
 
         task.listener.future.add_done_callback(deliver)
-        # the blocking transport reads its socket only while a thread waits on it: one waits for
-        # this task (mostly asleep: one waiting thread at a time reads, for every waiter)
-        threading.Thread(target=_pump, args=(task, out), daemon=True, name=f"pyignite-task-{task.task_id}").start()
+        out.add_done_callback(lambda f: _settle(task.listener.future, exc=_CANCELLED) if f.cancelled() else None)
+        _pump_for(task.conn).add(task)
         return out
 
     def _finish_in_thread(self, out: concurrent.futures.Future, task: _Task, header: Any, frame: bytes) -> None:
@@ -387,16 +387,73 @@ def _background(coro: Any) -> None:
     fut.add_done_callback(done)
 
 
-def _pump(task: _Task, out: concurrent.futures.Future) -> None:
-    """Wait on the task's connection until the task's notification arrived, or the caller
-    cancelled ``out`` (which completes the listener's future too)."""
-    out.add_done_callback(lambda f: _settle(task.listener.future, exc=SocketError("the caller cancelled the task"))
-                          if f.cancelled() else None)
-    try:
-        task.conn.wait_until(task.listener.future)
-    except SocketError:
-        pass  # the listener got the error too: deliver() reports it
-    task.forget()
+#: what a cancelled future's task listener is completed with (nobody reads it)
+_CANCELLED = SocketError("the caller cancelled the task")
+
+
+class _Pump:
+    """Reads one blocking connection while futures of its tasks are pending: the blocking transport
+    reads its socket only while a thread waits on it, and a notification must be read for a
+    :meth:`Compute.execute_async` future to complete. One daemon thread per connection, only while
+    it has pending tasks; it waits on the connection like any caller (one waiting thread at a time
+    reads, for every waiter)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.lock = threading.Lock()
+        self.pending: Dict[Any, _Task] = {}
+        self.wake: Optional[concurrent.futures.Future] = None
+        self.running = False
+
+    def add(self, task: _Task) -> None:
+        fut = task.listener.future
+        with self.lock:
+            self.pending[fut] = task
+            start = not self.running
+            self.running = True
+        fut.add_done_callback(self._done)
+        if start:
+            threading.Thread(target=self._run, daemon=True, name=f"pyignite-compute-{self.conn}").start()
+
+    def _done(self, fut: concurrent.futures.Future) -> None:
+        # may run under the session's listener lock: only wake the pump thread
+        with self.lock:
+            wake = self.wake
+        if wake is not None:
+            _settle(wake)
+
+    def _run(self) -> None:
+        while True:
+            with self.lock:
+                finished = [self.pending.pop(f) for f in [f for f in self.pending if f.done()]]
+                idle = not self.pending
+                if idle:
+                    self.running = False
+                    self.wake = None
+                wake = self.wake = None if idle else concurrent.futures.Future()
+            for task in finished:  # not under self.lock: unlisten takes the session's listener lock
+                task.forget()
+            if wake is None:
+                return
+            with self.lock:
+                if any(f.done() for f in self.pending):
+                    continue
+            try:
+                self.conn.wait_until(wake)
+            except SocketError:
+                pass  # every listener got the error too: the next round finds them done
+
+
+_PUMPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PUMPS_LOCK = threading.Lock()
+
+
+def _pump_for(conn: Any) -> _Pump:
+    with _PUMPS_LOCK:
+        pump = _PUMPS.get(conn)
+        if pump is None:
+            pump = _PUMPS[conn] = _Pump(conn)
+        return pump
 
 
 def _settle(fut: concurrent.futures.Future, value: Any = None, exc: Optional[BaseException] = None) -> None:

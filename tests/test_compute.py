@@ -161,7 +161,9 @@ def test_sync_futures(cluster3: Any) -> None:
     client = Client()  # no timeout: waiting for a notification must not depend on one
     client.connect(*node_address(cluster3, 0))
     try:
-        futures = [client.compute().execute_async(NODE_NAMES) for _ in range(8)]
+        futures = [client.compute().execute_async(NODE_NAMES) for _ in range(40)]
+        pumps = [t for t in threading.enumerate() if t.name.startswith("pyignite-compute-")]
+        assert len(pumps) <= 1  # one thread reads the connection for all of them
         for fut in futures:
             assert set(all_names(cluster3)) <= set(names(fut.result(20)))
         for i in range(1, 9):
