@@ -33,6 +33,10 @@ caller's thread or task decodes it (fetching binary types if it must).
   (``ThinClientConfiguration.sendServerExceptionStackTraceToClient``). The server's limit of active
   tasks per connection (``maxActiveComputeTasksPerConnection``) is status 1030
   (``TOO_MANY_COMPUTE_TASKS``); compute turned off on the server is status 100.
+* **Blocking client.** Its transport reads the socket only while some thread waits on it, so a
+  thread waiting for a result waits on the connection
+  (:meth:`pyignite.connection.sync.Connection.wait_until`), and the futures of ``execute_async``
+  are served by one daemon thread per connection that does the same while any of them is pending.
 * **Connection loss** fails every task waiting on that connection with the connection's
   :class:`~pyignite.exceptions.SocketError` (their results cannot arrive any more).
 

@@ -165,8 +165,9 @@ class TransactionError(CacheError):
 
 # --- compute tasks and services: errors raised by Java code on the cluster -------------------------
 
-#: a Java exception line of a server stack trace: "[Caused by: ]class.Name: message"
-_JAVA_EXCEPTION = re.compile(r"^(?:Caused by: )?((?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*): ?(.*)$")
+#: a Java exception line of a server stack trace: "[Caused by: ][class ]pkg.Name: message" (Ignite's own
+#: exceptions print themselves with "class ")
+_JAVA_EXCEPTION = re.compile(r"^(?:Caused by: )?(?:class )?((?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*): ?(.*)$")
 
 
 class _JavaError(CacheError):

@@ -56,6 +56,27 @@ def test_java_type_ids() -> None:
             service_ops.param_type(bad)
 
 
+def test_invoke_request_bytes() -> None:
+    node = uuid.UUID(int=1)
+    req = service_ops.invoke("svc", "m", [7, "s"], [service_ops.param_type("int"), service_ops.param_type(String)],
+                             [node], 1500, {"user": "u"}, True)
+    p = bytes(req.frame[14:])
+    assert p[:8] == b"\x09\x03\x00\x00\x00svc"  # String "svc"
+    assert p[8] == service_ops.FLAG_PARAMETER_TYPES and p[9:17] == (1500).to_bytes(8, "little")
+    assert p[17:21] == b"\x01\x00\x00\x00" and p[21:37] == bytes(8) + (1).to_bytes(8, "little")
+    assert p[37:43] == b"\x09\x01\x00\x00\x00m" and p[43:47] == b"\x02\x00\x00\x00"
+    assert p[47:51] == (104431).to_bytes(4, "little") and p[51:56] == b"\x03\x07\x00\x00\x00"  # int 7
+    assert p[56:60] == (9).to_bytes(4, "little") and p[60:66] == b"\x09\x01\x00\x00\x00s"
+    assert p[66] == 25  # the caller context: a Map
+    # without the feature the field is absent; without types, no type ids
+    bare = bytes(service_ops.invoke("svc", "m", [], None, None, 0, None, False).frame[14:])
+    assert bare == b"\x09\x03\x00\x00\x00svc\x00" + bytes(8) + bytes(4) + b"\x09\x01\x00\x00\x00m" + bytes(4)
+    with pytest.raises(ParameterError):
+        service_ops.invoke("svc", "m", [], None, None, 0, {"a": "b"}, False)
+    with pytest.raises(ParameterError):
+        service_ops.invoke("svc", "m", [1], [], None, 0, None, False)
+
+
 def test_bad_arguments(client: Any) -> None:
     services = client.services()
     with pytest.raises(ParameterError):

@@ -30,6 +30,9 @@ A connection may be shared by any number of threads, each with requests in fligh
   read and write can corrupt the TLS state), so a TLS socket is non-blocking and every read or
   write call on it is made under one I/O lock, which is never held while waiting: threads wait for
   the socket to become readable or writable outside it.
+* **Notifications** (a compute task's end) arrive only while some thread reads: a thread that waits
+  for one calls :meth:`Connection.wait_until`, which takes part in reading like a request's wait
+  (without a request: a slot of its own, under a negative id no reply can have).
 * **Memory**: slots live from ``send`` to the matching ``receive`` (or timeout); a reply for a slot
   that is gone is discarded as soon as it is read. Every ``send`` must be followed by a ``receive``
   of the id it returned (``request`` does both).
