@@ -156,6 +156,29 @@ def test_timeout_ends_the_task_on_client_and_server(client: Any, flavor: Flavor,
     assert flavor.run(client.compute().execute(WORD_COUNT, "a b c")) == 3
 
 
+def test_client_ends_a_task_the_server_does_not_time_out(
+    client: Any, flavor: Flavor, states: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Should the cluster not report the timeout, the client stops waiting after the grace period
+    and closes the task itself, which cancels it on the cluster."""
+    import pyignite.compute as compute_module
+
+    real = compute_ops.execute_task
+
+    def without_server_timeout(*args: Any, **kwargs: Any) -> Any:
+        args = args[:4] + (0,) + args[5:]  # timeout_ms: the server gets none
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(compute_module.compute_ops, "execute_task", without_server_timeout)
+    monkeypatch.setattr(compute_module, "TIMEOUT_GRACE", 0.3)
+    marker = unique_name("clienttimeout")
+    started = time.monotonic()
+    with pytest.raises(ComputeTimeoutError, match="closed on the cluster"):
+        flavor.run(client.compute().execute(SLEEP, f"{marker}:20000", timeout=0.4))
+    assert 0.6 < time.monotonic() - started < 5
+    assert wait_for(lambda: states.get(marker) == "cancelled"), states.get(marker)
+
+
 def test_sync_futures(cluster3: Any) -> None:
     """Results delivered by the notification pump (a task that ends after its start reply)."""
     client = Client()  # no timeout: waiting for a notification must not depend on one
