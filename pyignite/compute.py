@@ -63,7 +63,7 @@ from pyignite.protocol.compute_ops import NO_FAILOVER, NO_RESULT_CACHE
 from pyignite.protocol.op_codes import OP_COMPUTE_TASK_FINISHED
 from pyignite.protocol.request import Request, read_response, typed_reply
 from pyignite.protocol.session import NotificationListener
-from pyignite.protocol.status import RESOURCE_DOES_NOT_EXIST
+from pyignite.protocol.status import RESOURCE_DOES_NOT_EXIST, TOO_MANY_COMPUTE_TASKS
 from pyignite.services import java_class_names_plan
 
 __all__ = ["Compute", "TIMEOUT_GRACE"]
@@ -208,7 +208,16 @@ class Compute:
         except (TypeError, ValueError) as exc:
             raise ParameterError(f"cannot send the argument of compute task {task_name!r}: {exc}") from None
         req.on_reply = task.started
-        yield req
+        try:
+            yield req
+        except ComputeError as exc:
+            if exc.status == TOO_MANY_COMPUTE_TASKS:
+                raise ComputeError(
+                    f"compute task {task_name!r} refused: this connection already runs as many tasks as the "
+                    f"server allows (ThinClientConfiguration.maxActiveComputeTasksPerConnection): {exc.message}",
+                    exc.status,
+                ) from None
+            raise
         return task
 
     def _finish_plan(self, task: _Task, header: Any, frame: bytes) -> Generator[Any, Any, Any]:
