@@ -301,13 +301,13 @@ class AioClient(BaseClient):
 
     async def _execute_pa(self, req: Request, pa: PartitionAwareness) -> Any:
         """:meth:`_execute` outside transactions with partition awareness on."""
-        if req.affinity is None:
+        if req.affinity is None and req.node is None:  # req.node: a chosen node (services)
             conn = await self._default_connection()
             try:
                 return await self._send(req, conn)
             finally:
                 pa.observe(conn)
-        if pa.refresh_due(req.affinity[0], time.monotonic()):
+        if req.affinity is not None and pa.refresh_due(req.affinity[0], time.monotonic()):
             await self._pa_refresh(pa, req.affinity[0])
         routed = pa.routed(req, self._ctx, time.monotonic())
         if routed is None:  # not routable, or the node cannot be reached: the default connection

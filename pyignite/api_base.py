@@ -409,6 +409,24 @@ class BaseClient:
 
         return Cluster(self)
 
+    def cluster(self) -> Any:
+        """The :class:`~pyignite.cluster.Cluster` of this client (the same as :meth:`get_cluster`):
+        cluster state, WAL, nodes, and cluster groups (``for_servers()``, ``for_attribute()``...)."""
+        return self.get_cluster()
+
+    def compute(self) -> Any:
+        """A :class:`~pyignite.compute.Compute` that runs compute tasks on the server nodes; no I/O.
+        For some nodes only, use ``client.cluster().for_...().compute()``."""
+        from pyignite.compute import Compute
+
+        return Compute(self)
+
+    def services(self) -> Any:
+        """A :class:`~pyignite.services.Services` that calls the cluster's services; no I/O."""
+        from pyignite.services import Services
+
+        return Services(self)
+
     # --- binary types (issue 6) ------------------------------------------------------------------
 
     def get_binary_type(self, binary_type: Union[str, int]) -> Any:

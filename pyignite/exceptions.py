@@ -14,6 +14,7 @@ The hierarchy follows the pyignite 0.1.0 specification:
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Optional, Tuple
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "CacheError",
     "ClusterError",
     "ContinuousQueryOverflowError",
+    "ComputeError",
+    "ComputeTimeoutError",
     "HandshakeError",
     "NotSupportedByClusterError",
     "NotSupportedError",
@@ -31,6 +34,7 @@ __all__ = [
     "ReconnectError",
     "RequestTimeoutError",
     "SQLError",
+    "ServiceError",
     "SocketError",
     "TransactionError",
     "connection_errors",
@@ -176,3 +180,54 @@ class ContinuousQueryOverflowError(Exception):
     """A continuous query ended because its consumer fell behind: more events arrived than the
     query's ``buffer_size`` lets the client keep. The events received before are delivered first;
     the server-side query is closed (see :mod:`pyignite.continuous`)."""
+
+
+# --- compute tasks and services: errors raised by Java code on the cluster -------------------------
+
+#: a Java exception line of a server stack trace: "[Caused by: ][class ]pkg.Name: message" (Ignite's own
+#: exceptions print themselves with "class ")
+_JAVA_EXCEPTION = re.compile(r"^(?:Caused by: )?(?:class )?((?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*): ?(.*)$")
+
+
+class _JavaError(CacheError):
+    """An error raised by Java code on the cluster (a compute job, a service method).
+
+    :ivar java_class: the class of the Java exception at the root of the failure (the last
+        ``Caused by:`` of the server's stack trace), or ``None`` when the server sent no stack trace
+        (it does only with ``ThinClientConfiguration.sendServerExceptionStackTraceToClient``);
+    :ivar java_message: that exception's message (the server's whole first line without a trace);
+    :ivar server_trace: the stack trace the server sent, or ``None``.
+    """
+
+    def __init__(self, message: str = "", status: Optional[int] = None) -> None:
+        first, _, trace = (message or "").partition("\n")
+        self.server_trace: Optional[str] = trace or None
+        self.java_class: Optional[str] = None
+        self.java_message: str = first
+        for line in (message or "").splitlines():
+            m = _JAVA_EXCEPTION.match(line.strip())
+            if m is not None and ("Exception" in m.group(1) or "Error" in m.group(1)):
+                self.java_class, self.java_message = m.group(1), m.group(2)
+        super().__init__(message, status)
+        if self.java_class is not None:  # short and useful: the root cause first, the trace on .server_trace
+            self.args = (f"{self.java_class}: {self.java_message} [{first}]"
+                         + ("" if status is None else f" (status {status})"),)
+
+
+class ComputeError(_JavaError):
+    """A compute task failed: the server refused it (1030 ``TOO_MANY_COMPUTE_TASKS`` when the
+    connection already runs ``ThinClientConfiguration.maxActiveComputeTasksPerConnection`` tasks,
+    100 ``FUNCTIONALITY_DISABLED`` when thin client compute is off, 1 for an unknown task), or it
+    ended with an error (a job threw: :attr:`java_class` and :attr:`java_message` name the Java
+    exception; it was cancelled; it timed out on the server)."""
+
+
+class ComputeTimeoutError(ComputeError, *_TIMEOUT_BASES):  # type: ignore[misc]
+    """A compute task did not finish within its timeout. The task was ended on the cluster too (the
+    client closed it, or the server's own timeout ended it). A :class:`TimeoutError` and an
+    ``asyncio.TimeoutError`` on every Python version."""
+
+
+class ServiceError(_JavaError):
+    """A service call failed: unknown service or method, a method that threw (:attr:`java_class`
+    and :attr:`java_message` name the Java exception), or a timeout on the cluster."""

@@ -35,7 +35,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 SERVER_DIR = Path(__file__).resolve().parent
 BUILD_DIR = SERVER_DIR / "build"
@@ -272,6 +272,11 @@ class Node:
             args.append("--auth")
         if c.compute:
             args.append("--compute")
+            if not isinstance(c.compute, bool):  # a limit of active tasks per connection
+                args.append(str(c.compute))
+        if c.services:
+            args.append("--services")
+        args += c.node_args.get(self.index, [])
         if activate:
             args += ["--activate", str(activate)]
         if c.ssl:
@@ -408,10 +413,16 @@ class Cluster:
         auth: bool = False,
         ssl: bool = False,
         ssl_client_auth: bool = False,
-        compute: bool = False,
+        compute: Union[bool, int] = False,
         version: Optional[str] = None,
         region_mb: int = 192,
+        services: bool = False,
+        node_args: Optional[Dict[int, List[str]]] = None,
     ) -> None:
+        """``compute``: thin client compute on (``True``: at most 100 active tasks per connection, an
+        int: that many); ``services``: deploy the test services (``ComputeDeployments.java``);
+        ``node_args``: extra launcher options of the node with that index (``--attribute name=value``,
+        or ``--compute N`` to override the limit)."""
         if nodes < 1 or nodes > 9:
             raise HarnessError("a cluster has 1 to 9 nodes")
         self.name = name
@@ -424,6 +435,8 @@ class Cluster:
         self.ssl = ssl or ssl_client_auth
         self.ssl_client_auth = ssl_client_auth
         self.compute = compute
+        self.services = services
+        self.node_args = dict(node_args or {})
         self.region_mb = region_mb
         self.dir = RUN_DIR / name
         self.nodes: List[Node] = []
@@ -473,7 +486,7 @@ class Cluster:
     def describe(self) -> str:
         opts = [o for o, on in (("sql", self.sql), ("persistence", self.persistence), ("auth", self.auth),
                                 ("ssl", self.ssl), ("ssl-client-auth", self.ssl_client_auth),
-                                ("compute", self.compute)) if on]
+                                ("compute", self.compute), ("services", self.services)) if on]
         ports = f"{self.base_port}..{self.base_port + self.size - 1}" if self.size > 1 else str(self.base_port)
         return f"cluster {self.name!r}: {self.size} node(s) of Ignite {self.version}, client port(s) {ports}" + (
             f" [{', '.join(opts)}]" if opts else "")

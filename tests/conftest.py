@@ -7,7 +7,9 @@ fixture            client port(s)         what
 =================  =====================  ====================================================
 ``node``           10900                  Ignite 2.18.0, ignite-core (key-value, protocol)
 ``sql_node``       10910                  a node with SQL (ignite-indexing)
-``cluster3``       10920..10922 (+10923)  three nodes, SQL, thin client compute
+``cluster3``       10920..10922 (+10923)  three nodes, SQL, thin client compute (1024 tasks per
+                                          connection; node 2: 4 tasks and the attribute
+                                          pyignite.role=special), the test services
 ``ssl_node``       10930                  TLS on the client connector
 ``ssl_auth_node``  10950                  TLS, client certificate required
 ``auth_node``      10940                  authentication (persistence, user ignite/ignite), SQL
@@ -170,7 +172,10 @@ def sql_node(request: pytest.FixtureRequest, clusters: _Clusters) -> Tuple[str, 
 
 @pytest.fixture(scope="session")
 def cluster3(clusters: _Clusters) -> harness.Cluster:
-    return clusters.get("cluster3", base_port=10920, nodes=3, sql=True, compute=True)
+    return clusters.get(
+        "cluster3", base_port=10920, nodes=3, sql=True, compute=1024, services=True,
+        node_args={2: ["--attribute", "pyignite.role=special", "--compute", "4"]},
+    )
 
 
 @pytest.fixture(scope="session")

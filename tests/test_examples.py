@@ -32,6 +32,10 @@ EXPECTED = EXAMPLES / "expected"
 #: how it is run ("failover": see :func:`run_failover_example`). Every example also gets
 #: PYIGNITE_SSL_DIR (the certificates harness.make_certificates made for the TLS nodes) and
 #: PYIGNITE_SSL_KEY_PASSWORD in its environment.
+#: two nodes with thin client compute and the test services; the second is marked pyignite.role=special
+COMPUTE_CLUSTER: Dict[str, Any] = {
+    "nodes": 2, "compute": True, "services": True, "node_args": {1: ["--attribute", "pyignite.role=special"]},
+}
 SPECIAL: Dict[str, Dict[str, Any]] = {
     "failover": {"cluster": {"nodes": 3}, "run": "failover"},
     "ssl_basic": {"cluster": {"ssl": True}},
@@ -39,6 +43,8 @@ SPECIAL: Dict[str, Dict[str, Any]] = {
     "auth": {"cluster": {"auth": True, "ssl": True}},
     "auth_no_ssl": {"cluster": {"auth": True}},
     "partition_awareness": {"cluster": {"nodes": 3}},  # issue 10: three nodes to route keys to
+    "compute": {"cluster": COMPUTE_CLUSTER},
+    "services": {"cluster": COMPUTE_CLUSTER},
 }
 #: the cluster of every other example: one node with SQL
 DEFAULT_CLUSTER: Dict[str, Any] = {"sql": True}

@@ -48,6 +48,8 @@ PUBLIC_MODULES = [
     "pyignite.binary",
     "pyignite.transaction",
     "pyignite.cluster",
+    "pyignite.compute",
+    "pyignite.services",
     "pyignite.monitoring",
     "pyignite.exceptions",
     "pyignite.datatypes",

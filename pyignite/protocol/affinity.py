@@ -604,10 +604,10 @@ class PartitionAwareness:
         return router.stale(cache_id) or self.pool.upkeep_due(now, router.latest)
 
     def routed(self, req: Request, ctx: CodecContext, now: float) -> Any:
-        """The live pool connection to the primary node of ``req``'s key, or ``None`` (send ``req``
-        on the default connection): the key cannot be routed, or its node has no live connection
-        (then that node is marked for reconnection)."""
-        node_id = self.router.route(req, ctx)
+        """The live pool connection to the primary node of ``req``'s key (or to ``req.node``), or
+        ``None`` (send ``req`` on the default connection): the key cannot be routed, or its node has
+        no live connection (then that node is marked for reconnection)."""
+        node_id = req.node if req.node is not None else self.router.route(req, ctx)
         if node_id is None:
             return None
         conn = self.pool.connection(node_id)

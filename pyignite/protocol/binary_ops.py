@@ -24,7 +24,10 @@ from pyignite.protocol import op_codes as op
 from pyignite.protocol.frames import new_request
 from pyignite.protocol.request import Request
 
-__all__ = ["BinaryMeta", "get_binary_type", "put_binary_type", "put_binary_type_frame", "read_meta", "write_meta"]
+__all__ = [
+    "BinaryMeta", "get_binary_type", "put_binary_type", "put_binary_type_frame", "read_meta", "register_type_name",
+    "write_meta",
+]
 
 _INT2 = struct.Struct("<ii")
 _FIELD = struct.Struct("<ii")
@@ -190,3 +193,19 @@ def put_binary_type(meta: BinaryMeta, then: Optional[Callable[[CodecContext], An
         def parse(frame: Any, pos: int, ctx: CodecContext) -> Any:
             return then(ctx)
     return Request(buf, parse, BinaryTypeError, f"binary type {meta.type_name!r}")
+
+
+def _parse_bool(frame: Any, pos: int, ctx: CodecContext) -> bool:
+    return bool(frame[pos])
+
+
+def register_type_name(type_id: int, type_name: str, platform: int = 0) -> Request:
+    """``OP_REGISTER_BINARY_TYPE_NAME`` (3001): ``byte`` platform (0 Java), ``i32`` type id, ``String``
+    class name; reply ``bool`` registered. The server's marshaller context then maps the type id to
+    that class, which it needs to turn a binary object into an object of the class (a service
+    argument, a compute task argument: not kept binary). Binary type metadata (3003) does not do this."""
+    buf = new_request(op.OP_REGISTER_BINARY_TYPE_NAME)
+    buf.append(platform)
+    buf += INT.pack(type_id)
+    encode(buf, type_name)
+    return Request(buf, _parse_bool, BinaryTypeError, f"binary type name {type_name!r}")

@@ -12,9 +12,9 @@ Wire format (from the server's ``platform/client/cluster`` request classes)
   the state changed.
 * ``OP_CLUSTER_GET_WAL_STATE`` (5003): ``String`` cache name; reply ``bool`` enabled.
 * ``OP_CLUSTER_GROUP_GET_NODE_IDS`` (5100): ``i64`` known topology version, projection (``i32`` count of
-  items; item ``i16`` code: 1 attribute (``String`` name, ``String`` value), 2 node type (``bool``
-  servers)); reply ``bool`` changed, then if changed ``i64`` topology version, ``i32`` count and the ids
-  as raw ``(i64 msb, i64 lsb)`` pairs.
+  items; item ``i16`` code: 1 attribute (``String`` name, value object: nodes whose attribute
+  equals it), 2 node type (``bool`` servers)); reply ``bool`` changed, then if changed ``i64``
+  topology version, ``i32`` count and the ids as raw ``(i64 msb, i64 lsb)`` pairs.
 * ``OP_CLUSTER_GROUP_GET_NODE_INFO`` (5101): ``i32`` count, raw ids; reply ``i32`` count, per node: id
   (UUID object), attributes (``i32`` count of ``String`` name + object value; values that are
   Java-serialized objects -- type code -2 -- cannot be read by a Python client and are left out),
@@ -185,19 +185,26 @@ def _parse_node_ids(frame: bytes, pos: int, ctx: CodecContext) -> Tuple[Optional
     return top_ver, ids
 
 
-def node_ids(known_topology: int = -1, servers_only: Optional[bool] = None) -> Request:
+def node_ids(
+    known_topology: int = -1, servers_only: Optional[bool] = None, attributes: Iterable[Tuple[str, Any]] = (),
+) -> Request:
     """``OP_CLUSTER_GROUP_GET_NODE_IDS``.
 
     The parsed reply is ``(topology_version, [UUID, ...])``, or ``(None, [])`` when the topology is
     not newer than ``known_topology``. ``servers_only``: ``True`` server nodes, ``False`` client
-    nodes, ``None`` all nodes.
+    nodes, ``None`` all nodes; ``attributes``: ``(name, value)`` pairs the nodes' attributes must
+    all equal.
     """
+    attributes = list(attributes)
     buf = new_request(op.OP_CLUSTER_GROUP_GET_NODE_IDS)
     buf += _LONG.pack(known_topology)
-    if servers_only is None:
-        buf += _INT.pack(0)
-    else:
-        buf += _INT.pack(1) + _SHORT.pack(PROJECTION_NODE_TYPE) + _BOOL.pack(servers_only)
+    buf += _INT.pack(len(attributes) + (servers_only is not None))
+    for name, value in attributes:
+        buf += _SHORT.pack(PROJECTION_ATTRIBUTE)
+        encode(buf, name)
+        encode(buf, value)
+    if servers_only is not None:
+        buf += _SHORT.pack(PROJECTION_NODE_TYPE) + _BOOL.pack(servers_only)
     return Request(buf, _parse_node_ids, ClusterError, "cluster node ids")
 
 

@@ -40,10 +40,12 @@ class Request:
         answered and the parsed result, before the result is returned -- how a request that creates
         a server resource with notifications (continuous query, compute task) registers its
         listener on the one connection the server will notify (see
-        :meth:`pyignite.protocol.session.Session.listen`); ``None`` for most requests.
+        :meth:`pyignite.protocol.session.Session.listen`); ``None`` for most requests;
+    :ivar node: the UUID of the node to send the request to when the client keeps a connection to
+        it (partition awareness), e.g. a node hosting the service called; ``None`` for most requests.
     """
 
-    __slots__ = ("affinity", "error", "frame", "on_reply", "parse", "prerequisites", "tx_id", "what")
+    __slots__ = ("affinity", "error", "frame", "node", "on_reply", "parse", "prerequisites", "tx_id", "what")
 
     def __init__(
         self,
@@ -61,6 +63,7 @@ class Request:
         self.affinity = affinity
         self.tx_id = tx_id
         self.on_reply: Optional[Callable[[Any, Any], None]] = None
+        self.node: Any = None
         #: requests that must succeed first (binary type registrations found while encoding): the
         #: ones deferred in this thread since the last Request was built (see defer_prerequisite)
         self.prerequisites: list = take_prerequisites()

@@ -39,7 +39,9 @@ import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
  *   <li>{@code --discovery-base}: first discovery port of the cluster;</li>
  *   <li>{@code --communication-port};</li>
  *   <li>{@code --work-dir}: Ignite work directory (persistence files live here);</li>
- *   <li>{@code --persistence}, {@code --auth} (implies persistence), {@code --compute};</li>
+ *   <li>{@code --persistence}, {@code --auth} (implies persistence), {@code --compute [N]} (thin client
+ *       compute on, at most N active tasks per connection, default 100);</li>
+ *   <li>{@code --attribute name=value}, {@code --services}: see {@link ComputeDeployments};</li>
  *   <li>{@code --activate N}: once the topology has N server nodes, activate the cluster;</li>
  *   <li>{@code --ssl-keystore}, {@code --ssl-truststore}, {@code --ssl-password}, {@code --ssl-client-auth};</li>
  *   <li>{@code --region-mb}: default data region size in MiB.</li>
@@ -112,7 +114,10 @@ public final class IgniteNode {
         client.setPortRange(0);
         ThinClientConfiguration thin = new ThinClientConfiguration();
         if (opts.containsKey("compute")) {
-            thin.setMaxActiveComputeTasksPerConnection(100);
+            String limit = opts.get("compute");
+            thin.setMaxActiveComputeTasksPerConnection(limit.isEmpty() ? 100 : Integer.parseInt(limit));
+            // Java exceptions of compute jobs and services reach the client with their class (stack trace).
+            thin.setServerToClientExceptionStackTraceSending(true);
         }
         client.setThinClientConfiguration(thin);
         if (opts.containsKey("ssl-keystore")) {
@@ -135,6 +140,7 @@ public final class IgniteNode {
         pa1000.setBackups(1);
         cfg.setCacheConfiguration(pa17, pa1000);
 
+        ComputeDeployments.configure(cfg, opts);
         Ignite ignite = Ignition.start(cfg);
 
         if (opts.containsKey("activate")) {
@@ -150,6 +156,7 @@ public final class IgniteNode {
                 ignite.cluster().state(ClusterState.ACTIVE);
             }
         }
+        ComputeDeployments.started(ignite, opts);
         System.out.println("PYIGNITE-NODE-STARTED " + name);
         System.out.flush();
     }
