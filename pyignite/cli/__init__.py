@@ -19,20 +19,33 @@ INSTALL_HINT = "pip install 'pyignite[cli]'"
 _CLI_MODULES = ("click", "rich", "prompt_toolkit")
 
 
+def _missing() -> Optional[str]:
+    """The first dependency of the extra that cannot be imported (checked without importing it:
+    most commands never load prompt-toolkit, and a missing one must not surface mid-command)."""
+    import importlib.util
+
+    names = list(_CLI_MODULES)
+    if sys.version_info < (3, 11):
+        names.append("tomli")
+    for name in names:
+        try:
+            if sys.modules.get(name, True) is None or importlib.util.find_spec(name) is None:
+                return name
+        except (ImportError, ValueError):
+            return name
+    return None
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the ``pyignite`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
 
     Exit codes: 0 success, 1 a query or server error, 2 a usage error, 3 no connection.
     """
-    try:
-        from pyignite.cli.app import run
-    except ImportError as exc:
-        missing = getattr(exc, "name", None) or ""
-        if missing.split(".")[0] not in _CLI_MODULES and not (sys.version_info < (3, 11) and missing == "tomli"):
-            raise
-        sys.stderr.write(
-            f"pyignite: the command line tool needs the '{missing.split('.')[0]}' package, "
-            f"which is not installed: {INSTALL_HINT}\n"
-        )
+    missing = _missing()
+    if missing is not None:
+        sys.stderr.write(f"pyignite: the command line tool needs the '{missing}' package, which is not "
+                         f"installed: {INSTALL_HINT}\n")
         return 2
+    from pyignite.cli.app import run
+
     return run(argv)

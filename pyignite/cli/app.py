@@ -12,6 +12,7 @@ from __future__ import annotations
 import decimal
 import functools
 import json
+import re
 import sys
 import time
 import traceback
@@ -287,8 +288,6 @@ def _describe_error(exc: BaseException) -> str:
 
     text = _one_line(exc)
     if isinstance(exc, SQLError):
-        import re
-
         text = re.sub(r"\s*\[SQL query\]\s*\(status \d+\)$", "", text)
         text = re.sub(r"^class org\.apache\.[\w.]+: ", "", text)
     text = re.sub(r"/\* pyignite-cli [0-9a-f]+ \*/ ", "", text)  # the tag that finds a query to cancel
@@ -317,8 +316,13 @@ def caches(fmt: str) -> None:
         atom = settings.get(PROP_CACHE_ATOMICITY_MODE)
         rows.append([name, cache.get_size(), _MODES.get(int(mode), str(mode)) if mode is not None else None,
                      _ATOMICITY.get(int(atom), str(atom)) if atom is not None else None,
-                     settings.get(PROP_BACKUPS_NUMBER)])
+                     _backups(settings.get(PROP_BACKUPS_NUMBER))])
     _write_result(fmt, ["NAME", "SIZE", "MODE", "ATOMICITY", "BACKUPS"], rows)
+
+
+def _backups(n: Any) -> Any:
+    """A replicated cache reports Integer.MAX_VALUE backups: a copy on every node."""
+    return "all" if n == 2**31 - 1 else n
 
 
 def _hint_types() -> Dict[str, Any]:
