@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
 
@@ -55,6 +56,9 @@ META_HELP = [
 ]
 META_COMMANDS = ["\\dt", "\\d", "\\caches", "\\nodes", "\\schema", "\\format", "\\timing", "\\pager", "\\?", "\\q"]
 
+#: seconds after which a completion reads the table and column names again
+REFRESH_AFTER = 10.0
+
 _DDL = re.compile(r"^\s*(CREATE|DROP|ALTER)\b", re.I)
 
 
@@ -66,10 +70,12 @@ class SqlCompleter(Completer):
         self.tables: List[str] = []
         self.schemas: List[str] = []
         self.columns: Dict[str, List[str]] = {}
+        self.loaded = 0.0
         self.refresh()
 
     def refresh(self) -> None:
         """Read the names from the SYS views (errors leave the old names)."""
+        self.loaded = time.monotonic()
         try:
             tables = list(self.client.sql("SELECT SCHEMA_NAME, TABLE_NAME FROM SYS.TABLES"))
             cols = list(self.client.sql("SELECT TABLE_NAME, COLUMN_NAME FROM SYS.TABLE_COLUMNS"))
@@ -109,6 +115,8 @@ class SqlCompleter(Completer):
         word = match.group(0) if match else ""
         if not word:
             return
+        if time.monotonic() - self.loaded > REFRESH_AFTER:  # tables made by others since
+            self.refresh()
         up = word.upper()
         lower = word.islower()
         for w in self.words(document.text):
