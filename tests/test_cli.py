@@ -359,7 +359,7 @@ def test_load_stops_at_a_bad_row(cli_env: Dict[str, str], capsys: pytest.Capture
     _write_csv(path, rows)
     code, _, err = cli(capsys, "load", people, str(path), "--batch", "2")
     assert code == 1
-    assert f"{path}: line 7: column AGE (INTEGER): cannot use 'old'" in err
+    assert f"{path}: line 7: column AGE (INT): cannot use 'old'" in err
     assert "loaded 5 rows" in err and "rejected 1" in err and "Traceback" not in err
     assert count(sqlc, people) == 5  # exactly the rows before the bad one
 

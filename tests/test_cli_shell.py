@@ -125,8 +125,8 @@ def test_shell_session(table: Tuple[Client, str], shell: Terminal) -> None:
     # meta commands: describe a table, list tables
     shell.clear()
     shell.type(f"\\d {name.lower()}\r")
-    screen = shell.wait(r"POPULATION\s+.\s+Long")
-    assert re.search(r"ID\s+.\s+Integer\s+.\s+\w+\s+.\s+PK", screen)
+    screen = shell.wait(r"POPULATION\s+.\s+BIGINT")
+    assert re.search(r"ID\s+.\s+INT\s+.\s+\w+\s+.\s+PK", screen)
     shell.clear()
     shell.type("\\dt SHELL_*\r")
     shell.wait(re.escape(name))

@@ -162,8 +162,23 @@ _FALSE = {"false", "f", "0", "no", "n"}
 _TS = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?$")
 
 
-def _sql_type(col: Column) -> str:
-    return col.type.rsplit(".", 1)[-1].upper()
+_SQL_TYPES = {
+    "java.lang.Integer": "INT", "java.lang.Long": "BIGINT", "java.lang.Short": "SMALLINT", "java.lang.Byte": "TINYINT",
+    "java.lang.Boolean": "BOOLEAN", "java.lang.Double": "DOUBLE", "java.lang.Float": "REAL",
+    "java.math.BigDecimal": "DECIMAL", "java.lang.String": "VARCHAR", "java.util.UUID": "UUID",
+    "java.sql.Timestamp": "TIMESTAMP", "java.sql.Date": "DATE", "java.sql.Time": "TIME", "[B": "BINARY",
+}
+
+
+def sql_type(col: Column, sizes: bool = False) -> str:
+    """The SQL name of a column's type (``SYS.TABLE_COLUMNS`` gives the Java class)."""
+    name = _SQL_TYPES.get(col.type, col.type.rsplit(".", 1)[-1].upper())
+    if sizes and col.precision > 0 and name in ("VARCHAR", "DECIMAL", "BINARY"):
+        name += f"({col.precision}" + (f", {col.scale})" if name == "DECIMAL" and col.scale >= 0 else ")")
+    return name
+
+
+_sql_type = sql_type
 
 
 def _converter(col: Column) -> Callable[[Any], Any]:

@@ -67,7 +67,8 @@ def _object_fields(value: Any) -> Optional[dict]:
 
     cls = type(value)
     if isinstance(cls, GenericObjectMeta):
-        return {k: v for k, v in getattr(value, "__dict__", {}).items() if not k.startswith("_")}
+        names = getattr(cls, "_schema", None) or [k for k in getattr(value, "__dict__", {}) if not k.startswith("_")]
+        return {name: getattr(value, name, None) for name in names}
     return None
 
 

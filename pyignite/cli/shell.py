@@ -307,15 +307,11 @@ class Shell:
         self._show(["SCHEMA", "TABLE", "CACHE", "KEY_TYPE", "VALUE_TYPE"], rows)
 
     def _describe(self, name: str) -> None:
-        from pyignite.cli.bulk import resolve_table
+        from pyignite.cli.bulk import resolve_table, sql_type
 
         table = resolve_table(self.client, name, self.schema)
-        rows = []
-        for c in table.columns:
-            typ = c.type.rsplit(".", 1)[-1]
-            if c.precision > 0:
-                typ += f"({c.precision}" + (f", {c.scale})" if c.scale >= 0 else ")")
-            rows.append([c.name, typ, "NO" if c.not_null else "YES", "PK" if c.pk else ""])
+        rows = [[c.name, sql_type(c, sizes=True), "NO" if c.not_null else "YES", "PK" if c.pk else ""]
+                for c in table.columns]
         self.console.print(f"{table.schema}.{table.name}")
         self._show(["COLUMN", "TYPE", "NULLABLE", "KEY"], rows)
 
