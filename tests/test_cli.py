@@ -120,7 +120,7 @@ def test_profiles_env_and_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
                    '[prod]\nhost = "p:10800"\nusername = "u"\nssl_cert_reqs = "required"\n')
     monkeypatch.setenv("PYIGNITE_CONFIG", str(cfg))
     s = resolve({}, None)
-    assert s.nodes == [("a", 1), ("b", 2)] and s.client_kwargs == {"timeout": 5.0, "use_ssl": False}
+    assert s.nodes == [("a", 1), ("b", 2)] and s.client_kwargs == {"timeout": 5.0}
     monkeypatch.setenv("PYIGNITE_PASSWORD", "secret")
     s = resolve({}, "prod")
     assert s.nodes == [("p", 10800)]
@@ -165,6 +165,28 @@ def test_credentials_need_a_password(cli_env: Dict[str, str], capsys: pytest.Cap
     # no terminal to ask on: a usage error, never a prompt that hangs
     res = cli_proc(cli_env, "-u", "ignite", "caches", stdin="")
     assert res.returncode == 2 and "PYIGNITE_PASSWORD" in res.stderr
+
+
+def test_tls_and_authentication(auth_tls_node: Tuple[str, int], certs: Dict[str, str], cli_env: Dict[str, str],
+                                capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TLS verified against the CA, user and password (from the environment, never an argument)."""
+    monkeypatch.setenv("PYIGNITE_HOST", f"localhost:{auth_tls_node[1]}")
+    monkeypatch.setenv("PYIGNITE_PASSWORD", "ignite")
+    tls = ["--ssl-ca-certfile", certs["ca"], "--ssl-cert-reqs", "required"]
+    code, out, err = cli(capsys, "-u", "ignite", *tls, "ping", "-c", "3")
+    assert code == 0 and "protocol: 1.7.0" in out, err
+    code, out, err = cli(capsys, "caches", "-u", "ignite", *tls, "--format", "csv")  # options after the command
+    assert code == 0 and out.startswith("NAME,SIZE,MODE,ATOMICITY,BACKUPS\n"), err
+    # a wrong password and an untrusted CA are connection failures, in one line
+    monkeypatch.setenv("PYIGNITE_PASSWORD", "wrong")
+    code, _, err = cli(capsys, "-u", "ignite", *tls, "ping")
+    assert code == 3 and err.count("\n") == 1 and "handshake refused" in err
+    monkeypatch.setenv("PYIGNITE_PASSWORD", "ignite")
+    code, _, err = cli(capsys, "-u", "ignite", "--ssl-ca-certfile", certs["other_ca"], "--ssl-cert-reqs", "required",
+                       "ping")
+    assert code == 3 and "certificate verify failed" in err
+    code, _, err = cli(capsys, "-u", "ignite", "--no-ssl", "--timeout", "3", "ping")  # a TLS port, spoken to in clear
+    assert code == 3
 
 
 # --- sql -----------------------------------------------------------------------------------------

@@ -183,17 +183,48 @@ def test_paging_and_exit(shell: Terminal) -> None:
     shell.wait("pager: off")
     shell.type("SELECT X FROM SYSTEM_RANGE(1, 300);\r")
     shell.wait(r"300 rows \(")
+    shell.wait(r"^ignite> *$")
     shell.type("\\q\r")
-    shell.child.expect(pexpect.EOF, timeout=20)
+    shell.child.expect(pexpect.EOF, timeout=30)
     shell.child.close()
     assert shell.child.exitstatus == 0
+
+
+def test_load_progress_bar(sql_node: Tuple[str, int], table: Tuple[Client, str], tmp_path: Path) -> None:
+    """On a terminal, load draws a progress bar with rows, rows/s and ETA, then a summary line."""
+    client, name = table
+    client.sql(f"DELETE FROM {name}").close()
+    src = tmp_path / "cities.csv"
+    with open(src, "w") as f:
+        f.write("ID,CITY,POPULATION\n")
+        for i in range(40_000):
+            f.write(f"{i},city {i},{i * 7}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYIGNITE_") or k == "PYIGNITE_PORT_OFFSET"}
+    env.update(PYIGNITE_HOST=f"{sql_node[0]}:{sql_node[1]}", PYIGNITE_CONFIG=str(tmp_path / "none.toml"),
+               TERM="xterm")
+    term = Terminal([sys.executable, "-m", "pyignite", "load", name, str(src), "--batch", "500"], env)
+    try:
+        screen = term.wait(r"load \w+ .*\d+%\s+[\d,]+ rows\s+[\d,]+ rows/s ETA", timeout=60)
+        assert "━" in screen  # the bar itself
+        screen = term.wait(r"loaded 40,000 rows into PUBLIC\.\w+ in [\d.]+ s \([\d,]+ rows/s\); rejected 0",
+                           timeout=120)
+    finally:
+        term.close()
+    assert count_rows(client, name) == 40_000
+
+
+def count_rows(client: Client, table: str) -> int:
+    with client.sql(f"SELECT COUNT(*) FROM {table}") as cur:
+        return next(iter(cur))[0]
 
 
 def test_ctrl_d_exits_and_history_is_kept(shell: Terminal, tmp_path: Path) -> None:
     shell.type("SELECT 1 AS ONE;\r")
     shell.wait(r"1 row \(")
-    shell.child.sendeof()
-    shell.child.expect(pexpect.EOF, timeout=20)
+    shell.wait(r"^ignite> *$")  # the prompt reads the terminal again: Ctrl-D goes to it
+    time.sleep(0.5)
+    shell.child.sendcontrol("d")
+    shell.child.expect(pexpect.EOF, timeout=30)
     shell.child.close()
     assert shell.child.exitstatus == 0
     history = (tmp_path / "state" / "pyignite" / "sql_history").read_text()

@@ -206,5 +206,7 @@ def resolve(options: Dict[str, Any], profile_name: Optional[str]) -> Settings:
         kwargs["password"] = values.get("password")
     elif "password" in values:
         raise ConfigError("a password was given without a user name (--username)")
-    kwargs["use_ssl"] = bool(use_ssl)
+    if use_ssl is not None:
+        kwargs["use_ssl"] = use_ssl
+    # else the client's default: TLS when credentials are given (--no-ssl turns it off), else none
     return Settings(nodes, kwargs, profile_name)
