@@ -130,6 +130,12 @@ def test_shell_session(table: Tuple[Client, str], shell: Terminal) -> None:
     shell.clear()
     shell.type("\\dt SHELL_*\r")
     shell.wait(re.escape(name))
+    shell.clear()
+    shell.type("\\caches\r")  # the caches command, on the shell's connection
+    shell.wait(rf"SQL_PUBLIC_{name}\s+.\s+3\s+.\s+PARTITIONED")
+    shell.clear()
+    shell.type("\\nodes\r")
+    shell.wait(r"server")
 
     # an error is one line, and the shell goes on
     shell.clear()

@@ -215,8 +215,7 @@ def sql(execute: List[str], files: List[str], fmt: str, schema: Optional[str], p
     failed = 0
     for stmt in statements:
         try:
-            run_statement(client, stmt, fmt, schema, page_size, bool(timing), _console(), sys.stdout,
-                          multi=len(statements) > 1)
+            run_statement(client, stmt, fmt, schema, page_size, bool(timing), _console(), sys.stdout)
         except CliError:
             raise
         except KeyboardInterrupt:
@@ -231,7 +230,7 @@ def sql(execute: List[str], files: List[str], fmt: str, schema: Optional[str], p
 
 
 def run_statement(client: Any, stmt: str, fmt: str, schema: Optional[str], page_size: int, timing: bool,
-                  console: Any, out: Any, multi: bool = False, pager: Any = None, chunk: Optional[int] = None) -> int:
+                  console: Any, out: Any, pager: Any = None, chunk: Optional[int] = None) -> int:
     """Run one statement and show its rows as they come; Ctrl-C cancels it. Returns the row count."""
     from pyignite.cli.sqlrun import QueryCancelled, RunningQuery
 

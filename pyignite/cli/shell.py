@@ -229,10 +229,7 @@ class Shell:
         except (KeyboardInterrupt, QueryCancelled):
             self.console.print("query cancelled", style="yellow")
             return False
-        except Exception as exc:
-            if isinstance(exc, OSError):
-                self.error(exc)
-                return False
+        except Exception as exc:  # one line, and the shell goes on (the rest of the input is dropped)
             self.error(exc)
             return False
         if _DDL.match(stmt):
