@@ -502,7 +502,7 @@ def load_and_dump(cli_env: Dict[str, str], sqlc: Client, table: str, tmp_path: P
 
 
 def test_load_and_dump_flat_memory(cli_env: Dict[str, str], people: str, sqlc: Client, tmp_path: Path) -> None:
-    load_and_dump(cli_env, sqlc, people, tmp_path, 60_000)
+    load_and_dump(cli_env, sqlc, people, tmp_path, 40_000)
 
 
 @pytest.mark.slow
