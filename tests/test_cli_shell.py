@@ -43,7 +43,7 @@ class Terminal:
     def pump(self, timeout: float = 0.05) -> None:
         try:
             self.stream.feed(self.child.read_nonblocking(65536, timeout=timeout))
-        except pexpect.TIMEOUT:
+        except (pexpect.TIMEOUT, pexpect.EOF):  # nothing yet, or the process ended
             pass
 
     def wait(self, pattern: str, timeout: float = 30) -> str:
@@ -56,6 +56,8 @@ class Terminal:
                 return self.text()
             if not self.child.isalive():
                 self.pump()
+                if rx.search(self.text()):
+                    return self.text()
                 break
         raise AssertionError(f"{pattern!r} never appeared on the screen:\n{self.text()}")
 
@@ -217,6 +219,27 @@ def test_load_progress_bar(sql_node: Tuple[str, int], table: Tuple[Client, str],
     finally:
         term.close()
     assert count_rows(client, name) == 40_000
+
+
+def test_password_is_asked_without_echo(auth_tls_node: Tuple[str, int], certs: Dict[str, str],
+                                        tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYIGNITE_") or k == "PYIGNITE_PORT_OFFSET"}
+    env.update(PYIGNITE_HOST=f"localhost:{auth_tls_node[1]}", PYIGNITE_CONFIG=str(tmp_path / "none.toml"),
+               PYIGNITE_SSL_CA_CERTFILE=certs["ca"], TERM="xterm")
+    # --password without a value, and a user name without any password: both ask on the terminal
+    for argv in (["-u", "ignite", "--password", "ping", "-c", "2"], ["ping", "-u", "ignite", "-c", "2"]):
+        if argv[-1] == "2" and "--password" in argv:
+            env["PYIGNITE_PASSWORD"] = "not this one"  # --password asks even when the environment has one
+        else:
+            env.pop("PYIGNITE_PASSWORD", None)
+        term = Terminal([sys.executable, "-m", "pyignite", *argv], env)
+        try:
+            term.wait(r"Password: *$")
+            term.type("ignite\r")
+            screen = term.wait(r"2 round trips")
+            assert "protocol: 1.7.0" in screen and "ignite\n" not in screen and "Password: ignite" not in screen
+        finally:
+            term.close()
 
 
 def count_rows(client: Client, table: str) -> int:

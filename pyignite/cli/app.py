@@ -43,6 +43,7 @@ class State:
     def __init__(self) -> None:
         self.options: Dict[str, Any] = {}
         self.debug = False
+        self.ask_password = False
         self._client: Any = None
         self.settings: Optional[Settings] = None
 
@@ -62,10 +63,14 @@ class State:
 
         settings = self.resolve()
         kwargs = dict(settings.client_kwargs)
-        if kwargs.get("username") is not None and kwargs.get("password") is None:
+        if self.ask_password and kwargs.get("username") is None:
+            raise CliError("--password needs a user name (--username or PYIGNITE_USERNAME)", EXIT_USAGE)
+        if kwargs.get("username") is not None and (self.ask_password or kwargs.get("password") is None):
+            # never from an argument (it would show in the process list): the environment, a
+            # profile, or asked for on the terminal without echo
             if not sys.stdin.isatty():
-                raise CliError("a user name was given but no password: set PYIGNITE_PASSWORD or use --password",
-                               EXIT_USAGE)
+                raise CliError("a user name was given but no password: set PYIGNITE_PASSWORD (or run on a "
+                               "terminal to be asked)", EXIT_USAGE)
             kwargs["password"] = click.prompt("Password", hide_input=True, err=True)
         if listeners:
             kwargs["event_listeners"] = listeners
@@ -107,14 +112,14 @@ _CONN_OPTIONS = [
     click.option("--ssl-cert-reqs", type=click.Choice(["none", "optional", "required"]), default=None,
                  help="how the node's certificate is checked"),
     click.option("-u", "--username", default=None, help="user name (authentication)"),
-    click.option("--password", default=None, prompt="Password", prompt_required=False, hide_input=True,
-                 help="--password alone asks for it without echo; better: env PYIGNITE_PASSWORD"),
+    click.option("--password", "ask_password", is_flag=True, default=False,
+                 help="ask for the password (no echo); or set PYIGNITE_PASSWORD"),
     click.option("--timeout", type=float, default=None, help="seconds for connecting and each request"),
     click.option("--profile", default=None, help="profile of ~/.config/pyignite/config.toml"),
     click.option("--debug", is_flag=True, default=False, help="show tracebacks"),
 ]
 _CONN_NAMES = ["host", "port", "ssl", "ssl_ca_certfile", "ssl_certfile", "ssl_keyfile", "ssl_cert_reqs",
-               "username", "password", "timeout", "profile"]
+               "username", "timeout", "profile"]
 
 
 def connection_options(f: Callable) -> Callable:
@@ -127,6 +132,8 @@ def connection_options(f: Callable) -> Callable:
                 state.options[name] = value
         if kwargs.pop("debug", False):
             state.debug = True
+        if kwargs.pop("ask_password", False):
+            state.ask_password = True
         return f(*args, **kwargs)
 
     for opt in reversed(_CONN_OPTIONS):
@@ -739,7 +746,7 @@ def load(table: str, file: str, fmt: Optional[str], batch: int, on_error: str, r
         summary += f" (written to {res.reject_path})"
     click.echo(summary, err=True)
     if stopped is not None:
-        raise CliError(f"load stopped at {stopped}")
+        raise CliError(f"load stopped at {stopped}" if stopped.startswith("line ") else f"load stopped: {stopped}")
 
 
 @cli.command()

@@ -584,6 +584,11 @@ def load(client: Any, table: Table, path: str, fmt: str, batch: int = 1000, on_e
     except LoadError as exc:
         exc.result = res  # type: ignore[attr-defined]
         raise
+    except KeyboardInterrupt:
+        # the batches sent so far are in the table: say how many before stopping
+        stop = LoadError("cancelled (Ctrl-C)")
+        stop.result = res  # type: ignore[attr-defined]
+        raise stop from None
     finally:
         res.seconds = time.monotonic() - start
         src.close()
