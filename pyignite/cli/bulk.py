@@ -108,9 +108,6 @@ class Table:
     def qualified(self) -> str:
         return f"{quote_ident(self.schema)}.{quote_ident(self.name)}"
 
-    def key_columns(self) -> List[Column]:
-        return [c for c in self.columns if c.pk]
-
 
 def _split_name(text: str, schema: Optional[str]) -> Tuple[Optional[str], str]:
     if "." in text and not text.startswith('"'):
