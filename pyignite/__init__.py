@@ -10,14 +10,14 @@
     cache.put('my key', 42)
 """
 
-from pyignite.aio_cache import AioCache  # asyncio facade (issue 8)
-from pyignite.aio_client import AioClient  # asyncio facade (issue 8)
-from pyignite.binary import GenericObjectMeta  # Complex objects (issue 6)
+from pyignite.aio_cache import AioCache
+from pyignite.aio_client import AioClient
+from pyignite.binary import GenericObjectMeta
 from pyignite.cache import Cache
 from pyignite.client import Client
-from pyignite.cluster import Cluster, ClusterState  # cluster API (issue 9)
-from pyignite.monitoring import ConnectionEventListener, QueryEventListener  # monitoring (issue 9)
-from pyignite.transaction import Transaction, TransactionConcurrency, TransactionIsolation  # issue 9
+from pyignite.cluster import Cluster, ClusterState
+from pyignite.monitoring import ConnectionEventListener, QueryEventListener
+from pyignite.transaction import Transaction, TransactionConcurrency, TransactionIsolation
 
 __version__ = "0.1.0.dev0"
 

@@ -15,6 +15,10 @@ from pyignite.api_base import BaseCache
 from pyignite.protocol import cache_ops
 
 if TYPE_CHECKING:
+    # A type-only import (no import at run time, so no cycle when the package loads): the query
+    # methods below need AioClient._cursor_call, which wraps a coroutine in the asyncio-only
+    # CursorCall (awaitable, async context manager, async iterator) and which BaseClient does not
+    # declare. The BaseCache methods themselves only use what BaseClient declares.
     from pyignite.aio_client import AioClient
 
 __all__ = ["AioCache"]

@@ -6,12 +6,11 @@ Every method is defined once in :class:`pyignite.api_base.BaseCache` and shared 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Union
+from typing import Union
 
-from pyignite.api_base import BaseCache
-
-if TYPE_CHECKING:
-    from pyignite.client import Client
+# The cache names only the layer below it: what it needs of its client (``_cache_request``,
+# ``_execute``) is declared on BaseClient, so it does not import pyignite.client, which imports it.
+from pyignite.api_base import BaseCache, BaseClient
 
 __all__ = ["Cache"]
 
@@ -30,7 +29,7 @@ class Cache(BaseCache):
 
     def __init__(
         self,
-        client: Client,
+        client: BaseClient,
         settings: Union[str, dict, None] = None,
         with_get: bool = False,
         get_only: bool = True,

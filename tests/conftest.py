@@ -15,7 +15,7 @@ fixture            client port(s)         what
 ``auth_node``      10940                  authentication (persistence, user ignite/ignite), SQL
 ``auth_tls_node``  10960                  authentication and TLS (user ignite/ignite)
 (test_failover)    10970..10972           three nodes the failover tests kill and restart
-persistent_node    10980                  persistence (cluster state and WAL tests, issue 9)
+persistent_node    10980                  persistence (cluster state and WAL tests)
 (cq tests)         10990                  one node test_continuous_query.py kills
 ``examples``       10800..10802           three nodes with SQL for the examples, which connect to
                                           127.0.0.1:10800 as the specification's examples do
@@ -116,7 +116,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         ext = _external(metafunc.config)
         if ext:
             metafunc.parametrize("node_address", ext, ids=[f"{h}:{p}" for h, p in ext], scope="session")
-    if "client_flavor" in metafunc.fixturenames and _runs_both_clients(metafunc):  # issue 8
+    if "client_flavor" in metafunc.fixturenames and _runs_both_clients(metafunc):
         metafunc.parametrize("client_flavor", CLIENT_FLAVORS, indirect=True)
 
 
@@ -211,7 +211,8 @@ def auth_tls_node(clusters: _Clusters, certs: Dict[str, str]) -> Tuple[str, int]
 
 @pytest.fixture(scope="session")
 def persistent_node(clusters: _Clusters) -> Tuple[str, int]:
-    """A node with persistence, activated at start (cluster state and WAL tests, issue 9)."""
+    """A node with persistence, activated at start (cluster state and WAL tests: the WAL can only be
+    switched on caches of a persistent data region)."""
     cluster = clusters.get("persistent", base_port=10980, persistence=True)
     return ("127.0.0.1", cluster.ports[0])
 
@@ -259,7 +260,7 @@ def sql_client(sql_node: Tuple[str, int], client_kwargs: Dict[str, Any], client_
         yield c
 
 
-# --- issue 8: the sync test modules run against the AioClient too ----------------------------------
+# --- the sync test modules run against the AioClient too: one method body, two runners -----------
 
 #: Test modules (file name patterns) whose tests using the ``client``, ``sql_client`` or ``cache``
 #: fixtures run twice: ``[sync]`` with the blocking Client and ``[aio]`` with the AioClient behind a

@@ -1,4 +1,4 @@
-"""The cluster API (issue 9): state, WAL and nodes, against a real persistent Ignite 2.18.0 node.
+"""The cluster API: state, WAL and nodes, against a real persistent Ignite 2.18.0 node.
 
 State tests leave the cluster ACTIVE whatever happens (the node is shared by the session).
 """

@@ -42,7 +42,7 @@ SPECIAL: Dict[str, Dict[str, Any]] = {
     "ssl_client_cert": {"cluster": {"ssl_client_auth": True}},
     "auth": {"cluster": {"auth": True, "ssl": True}},
     "auth_no_ssl": {"cluster": {"auth": True}},
-    "partition_awareness": {"cluster": {"nodes": 3}},  # issue 10: three nodes to route keys to
+    "partition_awareness": {"cluster": {"nodes": 3}},  # three nodes, so keys have different primaries
     "compute": {"cluster": COMPUTE_CLUSTER},
     "services": {"cluster": COMPUTE_CLUSTER},
 }

@@ -1,4 +1,4 @@
-"""Expiry policies (issue 9): per operation with ``cache.with_expire_policy(...)`` and per cache with
+"""Expiry policies: per operation with ``cache.with_expire_policy(...)`` and per cache with
 ``PROP_EXPIRY_POLICY``, against a real Ignite 2.18.0 node.
 
 Durations are short (``TTL``) and disappearance is polled with a bounded wait. Reads that check

@@ -1,4 +1,4 @@
-"""Monitoring (issue 9): connection and query events, and the ``pyignite`` logger.
+"""Monitoring: connection and query events, and the ``pyignite`` logger.
 
 Queries run against a real Ignite 2.18.0 node. A lost connection is made with a small TCP relay
 between the client and the node that the test cuts -- the relay only moves bytes (a fake peer is

@@ -1,4 +1,4 @@
-"""Partition awareness (issue 9): single-key operations go to the primary node of their key.
+"""Partition awareness: single-key operations go to the primary node of their key.
 
 The proof is independent of the client's own routing code: the primary node of every key is read
 from the cluster itself -- a *local* scan query on each node returns exactly the entries whose

@@ -1,4 +1,4 @@
-"""Transactions (issue 9) against a real Ignite 2.18.0 node, with the blocking and the asyncio client.
+"""Transactions against a real Ignite 2.18.0 node, with the blocking and the asyncio client.
 
 Every test uses a fresh ``TRANSACTIONAL`` cache (``PROP_CACHE_ATOMICITY_MODE`` 0). What another
 connection sees is checked with a second client, so visibility is the server's, not our own

@@ -6,8 +6,8 @@
 
 from typing import Any
 
-from pyignite.datatypes import inference as _inference  # noqa: F401  (issue 3: registers the defaults)
-from pyignite.datatypes.arrays import (  # issue 3: arrays
+from pyignite.datatypes import inference as _inference  # noqa: F401  (import registers the default type of each Python value)
+from pyignite.datatypes.arrays import (
     BoolArrayObject,
     ByteArrayObject,
     CharArrayObject,
@@ -24,9 +24,9 @@ from pyignite.datatypes.arrays import (  # issue 3: arrays
     UUIDArrayObject,
 )
 from pyignite.datatypes.base import IgniteDataType
-from pyignite.datatypes.cache_config import PeekModes  # issue 4: Cache.get_size
-from pyignite.datatypes.complex import BinaryObject  # Complex objects (issue 6)
-from pyignite.datatypes.containers import (  # issue 3: containers
+from pyignite.datatypes.cache_config import PeekModes  # the peek_modes argument of Cache.get_size
+from pyignite.datatypes.complex import BinaryObject
+from pyignite.datatypes.containers import (
     BinaryEnumArrayObject,
     CollectionObject,
     EnumArrayObject,
@@ -35,8 +35,8 @@ from pyignite.datatypes.containers import (  # issue 3: containers
     ObjectArrayObject,
     WrappedDataObject,
 )
-from pyignite.datatypes.expiry_policy import ExpiryPolicy  # issue 4: PROP_EXPIRY_POLICY
-from pyignite.datatypes.hashing import hashcode as hashcode  # issue 3: Java hash codes
+from pyignite.datatypes.expiry_policy import ExpiryPolicy  # value of PROP_EXPIRY_POLICY and of with_expire_policy
+from pyignite.datatypes.hashing import hashcode as hashcode  # Java hashCode of a value: cache ids, affinity keys
 from pyignite.datatypes.primitive import (
     BoolObject,
     ByteObject,
@@ -48,7 +48,7 @@ from pyignite.datatypes.primitive import (
     Null,
     ShortObject,
 )
-from pyignite.datatypes.standard import (  # issue 3: standard objects
+from pyignite.datatypes.standard import (
     BinaryEnumObject,
     DateObject,
     DecimalObject,
@@ -103,7 +103,7 @@ __all__ = [
     "PeekModes",
     "ShortObject",
     "String",
-    # issue 3
+    # standard objects, arrays and containers
     "BinaryEnumObject",
     "BoolArrayObject",
     "ByteArrayObject",

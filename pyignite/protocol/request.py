@@ -72,7 +72,7 @@ class Request:
         return f"Request(op={int.from_bytes(self.frame[4:6], 'little', signed=True)}, what={self.what!r})"
 
 
-# --- prerequisites found while encoding (issue 6: binary type registration) ----------------------
+# --- prerequisites found while encoding (a Complex object's binary type registered first) -------
 
 class _Deferred(threading.local):
     def __init__(self) -> None:
@@ -139,7 +139,7 @@ def read_response(
         raise ParseError(f"truncated or malformed reply to {req!r}: {exc}") from None
 
 
-# --- replies that need binary types (issue 8: shared by the sync and async runners) -------------
+# --- replies that need binary types (one plan, shared by the sync and async runners) ------------
 
 #: How many binary types one reply may make a client fetch before it is called garbled.
 MAX_TYPE_FETCHES = 64

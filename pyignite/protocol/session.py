@@ -175,7 +175,7 @@ class Session:
         self.features = features
         self.node_uuid = node_uuid
 
-    # --- monitoring (issue 9): the transports report connection events through these ----------
+    # --- monitoring: the transports report connection events through these ---------------------
 
     def notify_handshake_start(self, version: Version) -> None:
         """A connection attempt begins (once per ``connect()``, proposing ``version``)."""

@@ -130,7 +130,7 @@ public final class IgniteNode {
         }
         cfg.setClientConnectorConfiguration(client);
 
-        // Cache templates (partition awareness tests, issue 9): the thin client cannot set a partition
+        // Cache templates (partition awareness tests): the thin client cannot set a partition
         // count, so a cache created by a name matching a template (create_cache("pa17_x")) takes it
         // from here: "pa17*" 17 partitions, "pa1000*" 1000 partitions and one backup.
         CacheConfiguration<Object, Object> pa17 = new CacheConfiguration<>("pa17*");
