@@ -18,8 +18,8 @@ import pytest
 from pyignite import Client, GenericObjectMeta
 from pyignite.datatypes import DoubleObject, IntObject, LongObject, String
 from pyignite.exceptions import NotSupportedByClusterError, ParameterError, ServiceError
+from pyignite.protocol import capabilities, service_ops
 from pyignite.protocol import op_codes as op
-from pyignite.protocol import service_ops
 from pyignite.services import ServiceDescriptor, ServiceProxy
 
 from .compute_util import ROLE, Flavor, Recorder, flavor_fixture, names, node_address
@@ -175,6 +175,10 @@ def test_descriptors_and_topology(cluster3: Any, client: Any, flavor: Flavor) ->
     assert flavor.run(services.get_descriptor("objects")).service_class == "org.pyignite.harness.ObjectsService"
     with pytest.raises(ServiceError):
         flavor.run(services.get_descriptor("no_such_service"))
+    if not capabilities.supports(client.connection, "service topology"):  # releases before 2.16
+        with pytest.raises(NotSupportedByClusterError, match="SERVICE_TOPOLOGY"):
+            flavor.run(services.get_topology("counter"))
+        return
     special = flavor.run(client.cluster().for_attribute(ROLE, "special").node_ids())
     assert flavor.run(services.get_topology("counter")) == special
     assert len(flavor.run(services.get_topology("objects"))) >= 3
@@ -204,7 +208,10 @@ def test_calls_go_to_the_hosting_node(cluster3: Any, partition_aware: bool) -> N
         invokes = [e for e in rec.events if e.op_code == op.OP_SERVICE_INVOKE]
         assert len(invokes) == 5
         topology = [e for e in rec.events if e.op_code == op.OP_SERVICE_GET_TOPOLOGY]
-        if partition_aware:
+        if partition_aware and not capabilities.supports(client.connection, "service topology"):
+            # a release before 2.16 cannot say where the service runs: the default connection
+            assert {e.port for e in invokes} == {cluster3.ports[0]} and not topology
+        elif partition_aware:
             assert {e.port for e in invokes} == {cluster3.ports[2]}
             assert len(topology) == 1  # asked once, then trusted
         else:

@@ -84,6 +84,8 @@ class EventType(IntEnum):
 
 
 _EVENT_TYPES = tuple(EventType)
+#: the first event type code after which an entry has no value (REMOVED, EXPIRED)
+_FIRST_GONE = EventType.REMOVED
 
 
 class CacheEntryEvent(NamedTuple):
@@ -183,6 +185,10 @@ def parse_events(frame: Any, pos: int, ctx: CodecContext) -> List[CacheEntryEven
             pos += 1
             if code >= len(_EVENT_TYPES):
                 raise ParseError(f"unknown continuous query event type {code}")
+            if code >= _FIRST_GONE:
+                # Releases before 2.16 repeat the old value as the value of a REMOVED or EXPIRED
+                # event; the entry has no value any more, whichever release says so.
+                value = None
             append(CacheEntryEvent(_EVENT_TYPES[code], key, value, old))
     except (struct.error, IndexError) as exc:
         raise ParseError(f"truncated or malformed continuous query notification: {exc}") from None
