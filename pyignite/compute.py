@@ -33,10 +33,10 @@ caller's thread or task decodes it (fetching binary types if it must).
   (``ThinClientConfiguration.sendServerExceptionStackTraceToClient``). The server's limit of active
   tasks per connection (``maxActiveComputeTasksPerConnection``) is status 1030
   (``TOO_MANY_COMPUTE_TASKS``); compute turned off on the server is status 100.
-* **Blocking client.** Its transport reads the socket only while some thread waits on it, so a
-  thread waiting for a result waits on the connection
-  (:meth:`pyignite.connection.sync.Connection.wait_until`), and the futures of ``execute_async``
-  are served by one daemon thread per connection that does the same while any of them is pending.
+* **Blocking client.** A task's listener is registered for its one notification; while it is,
+  the connection's notification reader (see :mod:`pyignite.connection.sync`) reads the socket, so
+  ``execute`` simply waits for the listener's future and ``execute_async`` futures complete on
+  their own.
 * **Connection loss** fails every task waiting on that connection with the connection's
   :class:`~pyignite.exceptions.SocketError` (their results cannot arrive any more).
 
@@ -53,8 +53,7 @@ import contextlib
 import inspect
 import math
 import threading
-import weakref
-from typing import Any, Dict, Generator, Optional
+from typing import Any, Generator, Optional
 
 from pyignite.datatypes.base import MissingBinaryType
 from pyignite.exceptions import CacheError, ComputeError, ComputeTimeoutError, ParameterError, SocketError
@@ -114,7 +113,7 @@ class _Task:
     def started(self, conn: Any, task_id: int) -> None:
         self.conn = conn
         self.task_id = task_id
-        conn.listen(task_id, self.listener)
+        conn.listen(task_id, self.listener, once=True)  # TASK_FINISHED is the task's last word
 
     def forget(self) -> None:
         if self.conn is not None and self.task_id is not None:
@@ -293,8 +292,10 @@ class Compute:
         client._drive(self._start_plan(task, task_name, arg, arg_hint))
         wait = None if task.timeout is None else task.timeout + TIMEOUT_GRACE
         try:
-            # the blocking transport reads its socket only while someone waits on it: wait there
-            if not task.conn.wait_until(task.listener.future, wait):
+            # the connection's notification reader reads the socket while the task's listener is
+            # registered; a lost connection completes the future with its error
+            concurrent.futures.wait([task.listener.future], wait)
+            if not task.listener.future.done():
                 self._close_sync(task)
                 raise task.timeout_error()
             header, frame = task.listener.future.result(0)
@@ -330,7 +331,7 @@ class Compute:
                 _settle(out, exc=exc)
                 return
             header, frame = done.result()
-            # no task.forget() here: this runs under the session's listener lock (the pump does it)
+            # the session removed the task's one-shot listener as it delivered the notification
             req = compute_ops.task_result_request(task.name)
             try:
                 _settle(out, read_response(req, frame, header, True, client._ctx))
@@ -343,7 +344,6 @@ class Compute:
 
         task.listener.future.add_done_callback(deliver)
         out.add_done_callback(lambda f: _settle(task.listener.future, exc=_CANCELLED) if f.cancelled() else None)
-        _pump_for(task.conn).add(task)
         return out
 
     def _finish_in_thread(self, out: concurrent.futures.Future, task: _Task, header: Any, frame: bytes) -> None:
@@ -402,71 +402,6 @@ def _background(coro: Any) -> None:
 
 #: what a cancelled future's task listener is completed with (nobody reads it)
 _CANCELLED = SocketError("the caller cancelled the task")
-
-
-class _Pump:
-    """Reads one blocking connection while futures of its tasks are pending: the blocking transport
-    reads its socket only while a thread waits on it, and a notification must be read for a
-    :meth:`Compute.execute_async` future to complete. One daemon thread per connection, only while
-    it has pending tasks; it waits on the connection like any caller (one waiting thread at a time
-    reads, for every waiter)."""
-
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
-        self.lock = threading.Lock()
-        self.pending: Dict[Any, _Task] = {}
-        self.wake: Optional[concurrent.futures.Future] = None
-        self.running = False
-
-    def add(self, task: _Task) -> None:
-        fut = task.listener.future
-        with self.lock:
-            self.pending[fut] = task
-            start = not self.running
-            self.running = True
-        fut.add_done_callback(self._done)
-        if start:
-            threading.Thread(target=self._run, daemon=True, name=f"pyignite-compute-{self.conn}").start()
-
-    def _done(self, fut: concurrent.futures.Future) -> None:
-        # may run under the session's listener lock: only wake the pump thread
-        with self.lock:
-            wake = self.wake
-        if wake is not None:
-            _settle(wake)
-
-    def _run(self) -> None:
-        while True:
-            with self.lock:
-                finished = [self.pending.pop(f) for f in [f for f in self.pending if f.done()]]
-                idle = not self.pending
-                if idle:
-                    self.running = False
-                    self.wake = None
-                wake = self.wake = None if idle else concurrent.futures.Future()
-            for task in finished:  # not under self.lock: unlisten takes the session's listener lock
-                task.forget()
-            if wake is None:
-                return
-            with self.lock:
-                if any(f.done() for f in self.pending):
-                    continue
-            try:
-                self.conn.wait_until(wake)
-            except SocketError:
-                pass  # every listener got the error too: the next round finds them done
-
-
-_PUMPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_PUMPS_LOCK = threading.Lock()
-
-
-def _pump_for(conn: Any) -> _Pump:
-    with _PUMPS_LOCK:
-        pump = _PUMPS.get(conn)
-        if pump is None:
-            pump = _PUMPS[conn] = _Pump(conn)
-        return pump
 
 
 def _settle(fut: concurrent.futures.Future, value: Any = None, exc: Optional[BaseException] = None) -> None:

@@ -148,3 +148,15 @@ def test_capability_checks_name_the_feature_and_the_version() -> None:
     with pytest.raises(KeyError):
         capabilities.require(_Conn((1, 7, 0), set()), "no such capability")
     assert len(capabilities.table_rows()) == len(capabilities.CAPABILITIES)
+
+
+def test_a_one_shot_listener_ends_with_its_notification() -> None:
+    s = _session()
+    r = Recorder()
+    s.listen(5, r, once=True)
+    s.replies(_notification(5, 6001, b"done") + _notification(5, 6001, b"late"))
+    assert r.got == [(6001, 0, b"done")] and not s.listening(5)
+    early = Recorder()
+    s.replies(_notification(6, 6001, b"first"))
+    s.listen(6, early, once=True)  # it had ended before the listener came: delivered, not kept
+    assert early.got == [(6001, 0, b"first")] and not s.listening(6)

@@ -38,17 +38,13 @@ A connection may be shared by any number of threads, each with requests in fligh
   listeners are registered, a *notification reader* thread takes the reader role whenever nobody else
   holds it and keeps reading (it also files replies for waiting threads, like any reader); it polls
   every :data:`NOTIFICATION_POLL` seconds whether listeners remain and ends when none do or the
-  connection ends. It only hands notifications to their listeners, which must not block. A thread
-  that waits for one notification (a compute task's end) calls :meth:`Connection.wait_until`, which
-  takes part in reading like a request's wait (a slot of its own, under a negative id no reply can
-  have), so it is woken as soon as its event is done.
+  connection ends. It only hands notifications to their listeners, which must not block; a thread
+  that waits for one notification (a compute task's end) waits on what its listener completes.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
-import itertools
 import select
 import socket
 import ssl
@@ -72,9 +68,6 @@ Reply = Tuple[ResponseHeader, bytes]
 
 #: Seconds between the notification reader's checks whether listeners remain.
 NOTIFICATION_POLL = 0.5
-
-#: what :meth:`Connection.wait_until` files in its slot when its event is done
-_DONE: Any = (None, b"")
 
 
 class _Slot:
@@ -123,7 +116,6 @@ class Connection(Session):
         #: the notification reader thread (see the module docstring) and the slot it waits on
         self._notifier: Optional[threading.Thread] = None
         self._notifier_slot: Optional[_Slot] = None
-        self._waiters = itertools.count(1)  # keys of wait_until's slots (negated)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -345,9 +337,9 @@ class Connection(Session):
 
     # --- notifications --------------------------------------------------------------------------
 
-    def listen(self, resource_id: int, listener: Any) -> None:
+    def listen(self, resource_id: int, listener: Any, once: bool = False) -> None:
         """:meth:`Session.listen`, and make sure a notification reader runs (module docstring)."""
-        super().listen(resource_id, listener)
+        super().listen(resource_id, listener, once)
         with self._mutex:
             if self._notifier is not None or self._broken is not None or self._sock is None:
                 return
@@ -417,63 +409,6 @@ class Connection(Session):
             with self._mutex:
                 self._reading = False
                 self._hand_over()
-
-    def wait_until(self, event: concurrent.futures.Future, timeout: Optional[float] = None) -> bool:
-        """Wait until ``event`` is done, reading the socket meanwhile (as the reader, when no other
-        thread is) so that server notifications arrive although no request is in flight -- how a
-        thread waits for a compute task's end, which a notification listener reports by completing
-        ``event``. Returns ``event.done()`` after at most ``timeout`` seconds (``None``: no limit).
-
-        Silence is not an error here (a task may run for long): the socket is polled in steps of
-        ``timeout`` of the connection so a silent node never breaks the connection. Raises the
-        connection's :class:`SocketError` when it breaks before ``event`` is done.
-        """
-        end = None if timeout is None else time.monotonic() + timeout
-        slot = _Slot(self.mark(), None)
-        key = -next(self._waiters)  # request ids are positive: no reply is ever filed here
-
-        def done(_: Any) -> None:
-            with self._mutex:
-                if slot.reply is None and slot.error is None:
-                    slot.reply = _DONE
-                    _wake(slot)
-
-        with self._mutex:
-            if self._broken is not None and not event.done():
-                raise self._broken
-            self._slots[key] = slot
-        event.add_done_callback(done)
-        try:
-            while True:
-                with self._mutex:
-                    if slot.reply is not None or slot.error is not None:
-                        break
-                    now = time.monotonic()
-                    if end is not None and now >= end:
-                        break
-                    step = None if self.timeout is None else now + self.timeout
-                    slot.deadline = end if step is None else step if end is None else min(step, end)
-                    lead = not self._reading
-                    if lead:
-                        self._reading = True
-                    else:
-                        slot.woken = False
-                        slot.waiting = True
-                if lead:
-                    self._lead(slot)
-                    continue
-                if slot.deadline is None:
-                    slot.signal.acquire()
-                else:
-                    slot.signal.acquire(timeout=max(0.0, slot.deadline - time.monotonic()))
-                slot.waiting = False
-        finally:
-            with self._mutex:
-                self._slots.pop(key, None)
-                self._hand_over()
-        if slot.error is not None and not event.done():
-            raise slot.error
-        return event.done()
 
     # --- socket primitives ----------------------------------------------------------------------
 

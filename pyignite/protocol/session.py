@@ -156,6 +156,7 @@ class Session:
         # notifications: listeners by resource id, and what arrived before its listener
         self._listen_lock = threading.Lock()
         self._listeners: Dict[int, NotificationListener] = {}
+        self._once: Set[int] = set()  # resource ids whose listener ends with its first notification
         self._unclaimed: OrderedDict[int, List[Reply]] = OrderedDict()
         self._unclaimed_count = 0
         self._ended: Optional[BaseException] = None
@@ -230,16 +231,25 @@ class Session:
 
     # --- notifications (see the module docstring) -----------------------------------------------
 
-    def listen(self, resource_id: int, listener: NotificationListener) -> None:
+    def listen(self, resource_id: int, listener: NotificationListener, once: bool = False) -> None:
         """Send the notifications about ``resource_id`` to ``listener`` from now on, starting with
         those that arrived before it registered. On a connection that already ended, ``listener``
-        gets ``disconnected`` at once."""
+        gets ``disconnected`` at once.
+
+        ``once``: the resource sends one notification and then ends (a compute task's end): the
+        listener is removed as that notification is delivered, so nothing needs to unregister it
+        from inside ``notify`` (which runs under the listener lock)."""
         with self._listen_lock:
             ended = self._ended
             if ended is None:
-                self._listeners[resource_id] = listener
                 early = self._unclaimed.pop(resource_id, ())
                 self._unclaimed_count -= len(early)
+                if once and early:
+                    listener.notify(*early[0])
+                    return
+                self._listeners[resource_id] = listener
+                if once:
+                    self._once.add(resource_id)
                 for header, frame in early:  # under the lock: nothing newer can overtake them
                     listener.notify(header, frame)
                 return
@@ -249,6 +259,7 @@ class Session:
         """Stop delivering notifications about ``resource_id`` (later ones are dropped)."""
         with self._listen_lock:
             self._listeners.pop(resource_id, None)
+            self._once.discard(resource_id)
             early = self._unclaimed.pop(resource_id, ())
             self._unclaimed_count -= len(early)
 
@@ -261,6 +272,9 @@ class Session:
         with self._listen_lock:
             listener = self._listeners.get(rid)
             if listener is not None:
+                if rid in self._once:
+                    del self._listeners[rid]
+                    self._once.discard(rid)
                 listener.notify(header, frame)
                 return
             self._unclaimed.setdefault(rid, []).append((header, frame))
@@ -281,6 +295,7 @@ class Session:
                 self._ended = exc
             listeners = list(self._listeners.values())
             self._listeners.clear()
+            self._once.clear()
             self._unclaimed.clear()
             self._unclaimed_count = 0
         for listener in listeners:
