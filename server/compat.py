@@ -121,7 +121,8 @@ def _results(xml: Path) -> Dict[str, List[Tuple[str, str]]]:
     return out
 
 
-def run_version(version: str, ci: bool, extra: Sequence[str], workdir: Path) -> Dict[str, object]:
+def run_version(version: str, ci: bool, extra: Sequence[str], workdir: Path,
+                areas: Optional[Sequence[str]] = None) -> Dict[str, object]:
     """Test one release; return its row: cells by area, failures, notes."""
     row: Dict[str, object] = {"version": version, "cells": {}, "failures": [], "notes": []}
     cells: Dict[str, str] = row["cells"]  # type: ignore[assignment]
@@ -146,6 +147,8 @@ def run_version(version: str, ci: bool, extra: Sequence[str], workdir: Path) -> 
     row["features"] = sorted(capabilities.feature_name(f) for f in features)
     paths_by_area: Dict[str, List[str]] = {}
     for area, (needs, _sql, paths, ci_paths) in AREAS.items():
+        if areas is not None and area not in areas:
+            continue
         why = _offered(proto, features, needs)
         if why is not None:
             cells[area] = "not offered"
@@ -184,7 +187,7 @@ def run_version(version: str, ci: bool, extra: Sequence[str], workdir: Path) -> 
 
 
 def render(rows: List[Dict[str, object]]) -> str:
-    areas = list(AREAS)
+    areas = [a for a in AREAS if any(a in r.get("cells", {}) for r in rows)] or list(AREAS)  # type: ignore[operator]
     lines = ["| version | protocol | " + " | ".join(areas) + " |", "|---|---|" + "---|" * len(areas)]
     for row in rows:
         if "error" in row:
@@ -211,13 +214,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                              f"with --ci: {DEFAULT_VERSIONS[0]})")
     parser.add_argument("--ci", action="store_true", help="a bounded slice: fewer test files per area")
     parser.add_argument("--json", default=None, help="also write the matrix as JSON to this file")
+    parser.add_argument("--areas", default=None,
+                        help=f"comma-separated areas to run (default: all of {', '.join(AREAS)})")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args(argv)
     versions = args.versions.split(",") if args.versions else (DEFAULT_VERSIONS[:1] if args.ci else DEFAULT_VERSIONS)
     workdir = harness.RUN_DIR / "compat"
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    rows = [run_version(v.strip(), args.ci, args.pytest_args, workdir) for v in versions if v.strip()]
+    areas = None
+    if args.areas:
+        areas = [a.strip() for a in args.areas.split(",") if a.strip()]
+        unknown = sorted(set(areas) - set(AREAS))
+        if unknown:
+            parser.error(f"unknown areas {unknown}; choose from {list(AREAS)}")
+    rows = [run_version(v.strip(), args.ci, args.pytest_args, workdir, areas) for v in versions if v.strip()]
     seconds = round(time.monotonic() - started)
     header = (f"Compatibility matrix of {datetime.date.today().isoformat()} ({platform.machine()}, "
               f"Python {platform.python_version()}, {'CI slice' if args.ci else 'full slice'}, {seconds} s)")
