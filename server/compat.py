@@ -78,7 +78,7 @@ def _probe(version: str) -> Tuple[Tuple[int, int, int], frozenset]:
             reported = {str(n.version) for n in client.get_cluster().get_nodes()}
             if reported != {version}:
                 raise RuntimeError(f"the probe node reports version(s) {sorted(reported)}, not {version}")
-            return tuple(conn.protocol_version), capabilities.negotiated_features(conn)  # type: ignore[return-value]
+            return tuple(conn.protocol_version), capabilities.negotiated_features(conn)
         finally:
             client.close()
     finally:
@@ -169,8 +169,8 @@ def run_version(version: str, ci: bool, extra: Sequence[str], workdir: Path,
     row["seconds"] = round(time.monotonic() - started)
     results = _results(xml)
     failures: List[str] = row["failures"]  # type: ignore[assignment]
-    for area, paths in paths_by_area.items():
-        cases = [c for p in paths for c in results.get(p, [])]
+    for area, chosen_paths in paths_by_area.items():
+        cases = [c for p in chosen_paths for c in results.get(p, [])]
         failed = [tid for tid, outcome in cases if outcome == "failed"]
         passed = [tid for tid, outcome in cases if outcome == "passed"]
         if failed:
@@ -180,7 +180,7 @@ def run_version(version: str, ci: bool, extra: Sequence[str], workdir: Path,
             cells[area] = "pass"
         else:
             cells[area] = "FAIL"
-            failures.append(f"{area}: no test ran ({', '.join(paths)})")
+            failures.append(f"{area}: no test ran ({', '.join(chosen_paths)})")
         if AREAS[area][1] and sql_version != version and cells[area] == "pass":
             cells[area] = f"pass ({sql_version} SQL)"
     return row
