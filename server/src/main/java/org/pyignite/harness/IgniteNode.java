@@ -117,7 +117,8 @@ public final class IgniteNode {
             String limit = opts.get("compute");
             thin.setMaxActiveComputeTasksPerConnection(limit.isEmpty() ? 100 : Integer.parseInt(limit));
             // Java exceptions of compute jobs and services reach the client with their class (stack trace).
-            thin.setServerToClientExceptionStackTraceSending(true);
+            // The setting arrived in 2.11: looked up reflectively so the launcher runs older releases.
+            invokeIfPresent(thin, "setServerToClientExceptionStackTraceSending", boolean.class, true);
         }
         client.setThinClientConfiguration(thin);
         if (opts.containsKey("ssl-keystore")) {
@@ -140,7 +141,7 @@ public final class IgniteNode {
         pa1000.setBackups(1);
         cfg.setCacheConfiguration(pa17, pa1000);
 
-        ComputeDeployments.configure(cfg, opts);
+        helper("configure", IgniteConfiguration.class, cfg, opts);
         Ignite ignite = Ignition.start(cfg);
 
         if (opts.containsKey("activate")) {
@@ -156,9 +157,38 @@ public final class IgniteNode {
                 ignite.cluster().state(ClusterState.ACTIVE);
             }
         }
-        ComputeDeployments.started(ignite, opts);
+        helper("started", Ignite.class, ignite, opts);
         System.out.println("PYIGNITE-NODE-STARTED " + name);
         System.out.flush();
+    }
+
+    /**
+     * Calls a hook of the test deployments (compute tasks, services: {@code ComputeDeployments}) when
+     * that class is on the class path. The harness leaves out helper classes an older Ignite release
+     * cannot compile, so the launcher names them only reflectively.
+     */
+    private static void helper(String hook, Class<?> type, Object target, Map<String, String> opts) throws Exception {
+        Class<?> cls;
+        try {
+            cls = Class.forName("org.pyignite.harness.ComputeDeployments");
+        }
+        catch (ClassNotFoundException absent) {
+            return;
+        }
+        java.lang.reflect.Method m = cls.getDeclaredMethod(hook, type, Map.class);
+        m.setAccessible(true);
+        m.invoke(null, target, opts);
+    }
+
+    private static void invokeIfPresent(Object target, String name, Class<?> type, Object value) throws Exception {
+        java.lang.reflect.Method m;
+        try {
+            m = target.getClass().getMethod(name, type);
+        }
+        catch (NoSuchMethodException absent) {
+            return;
+        }
+        m.invoke(target, value);
     }
 
     private static Map<String, String> parse(String[] args) {
