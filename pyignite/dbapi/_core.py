@@ -105,6 +105,11 @@ _STATE_CLASSES: Dict[str, type] = {
     "XX": InternalError,
 }
 
+#: single SQL states whose class says less than they do
+_STATES: Dict[str, type] = {
+    "22004": IntegrityError,  # Ignite's "Null value is not allowed for column": a NOT NULL constraint
+}
+
 # Ignite puts its SQL state first ("23000: Failed to INSERT some keys ..."); for errors from the H2
 # engine it says "42000: Failed to parse query." and the engine's own, finer state follows at the
 # end as "[22012-197]" (state-version): division by zero is a data error, not a syntax error.
@@ -134,7 +139,7 @@ def map_error(exc: BaseException) -> Error:
         status = exc.status
         message = exc.message or message
         state = sqlstate_of(message)
-        cls = _STATE_CLASSES.get(state[:2], DatabaseError) if state else DatabaseError
+        cls = _STATES.get(state) or _STATE_CLASSES.get(state[:2], DatabaseError) if state else DatabaseError
         if cls is Warning:  # a warning state on a failed statement is still an error
             cls = DatabaseError
         if cls is DatabaseError and any(m in message for m in _PARAMETER_MESSAGES):
