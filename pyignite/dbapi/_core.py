@@ -120,7 +120,8 @@ _ENGINE_STATE = re.compile(r"\[([0-9A-Z]{5})-\d+\]")
 
 def sqlstate_of(message: str) -> Optional[str]:
     """The most precise SQL state in a server message, or ``None``."""
-    engine = _ENGINE_STATE.findall(message or "")
+    # the engine's own codes 90xxx are vendor codes (general errors), not SQL states
+    engine = [state for state in _ENGINE_STATE.findall(message or "") if not state.startswith("9")]
     if engine:
         return str(engine[-1])
     m = _LEADING_STATE.match(message or "")
