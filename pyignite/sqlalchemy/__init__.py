@@ -673,7 +673,8 @@ class _AsyncDBAPI:
                 setattr(self, name, getattr(aio, name))
 
     def connect(self, *args: Any, **kwargs: Any) -> AsyncAdaptConnection:
-        return AsyncAdaptConnection(self, _await(self.aio.connect(*args, **kwargs)))
+        connection: Any = _await(self.aio.connect(*args, **kwargs))
+        return AsyncAdaptConnection(self, connection)
 
 
 class IgniteAsyncDialect(IgniteDialect):
