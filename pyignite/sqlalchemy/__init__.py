@@ -251,8 +251,9 @@ class IgniteCompiler(compiler.SQLCompiler):
         if select._limit_clause is not None:
             text += "\n LIMIT " + self.process(select._limit_clause, **kw)
         if select._offset_clause is not None:
-            if select._limit_clause is None:
-                text += "\n LIMIT NULL"  # Ignite reads LIMIT -1 as "no rows"
+            # an OFFSET alone: Ignite reads LIMIT -1 as "no rows" and turns "LIMIT NULL OFFSET ?"
+            # into an invalid "LIMIT ?1 + NULL" for the map queries
+            text += "\n" if select._limit_clause is None else ""
             text += " OFFSET " + self.process(select._offset_clause, **kw)
         return text
 
