@@ -422,7 +422,10 @@ class Cursor(_CursorBase):
         if self._closed:
             return
         self._closed = True
+        # the row count of the last statement stays readable (SQLAlchemy reads it after closing)
+        rowcount = self._state.rowcount
         self._state = ResultState()
+        self._state.rowcount = rowcount
         if not self.connection.closed:
             self._drop_source()
 

@@ -264,7 +264,10 @@ class AsyncCursor(_CursorBase):
         if self._closed:
             return
         self._closed = True
+        # the row count of the last statement stays readable (SQLAlchemy reads it after closing)
+        rowcount = self._state.rowcount
         self._state = ResultState()
+        self._state.rowcount = rowcount
         if not self.connection.closed:
             await self._drop_source()
 
