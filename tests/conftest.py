@@ -48,6 +48,10 @@ from pyignite import Client  # noqa: E402
 
 from .util import unique_name  # noqa: E402
 
+#: SQLAlchemy's compliance suite runs under its own plugin and configuration, in a pytest of its own
+#: (started by tests/test_sqlalchemy.py::test_compliance_suite)
+collect_ignore = ["sqlalchemy_suite"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("pyignite")

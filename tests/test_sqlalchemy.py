@@ -338,3 +338,22 @@ def test_async_engine(url: str) -> None:
             await e.dispose()
 
     asyncio.run(main())
+
+
+def test_compliance_suite(sql_node: Tuple[str, int]) -> None:
+    """SQLAlchemy's own dialect compliance suite (``sqlalchemy.testing.suite``) against the node, in
+    a pytest of its own (it needs SQLAlchemy's plugin). What runs and what is left out, with the
+    reasons: tests/sqlalchemy_suite/SELECTED.txt and EXCLUDED.txt."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    suite = Path(__file__).resolve().parent / "sqlalchemy_suite"
+    cmd = [sys.executable, "-m", "pytest", "-c", "setup.cfg", "--rootdir", ".", "--confcutdir", ".", "-q",
+           "-rfE", "--dburi", f"ignite://{sql_node[0]}:{sql_node[1]}/PUBLIC"]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(suite.parent.parent), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run(cmd, cwd=suite, env=env, capture_output=True, text=True, timeout=270)
+    summary = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    assert " passed" in summary and "failed" not in summary and "error" not in summary, summary

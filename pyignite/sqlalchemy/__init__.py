@@ -234,6 +234,8 @@ class IgniteTypeCompiler(compiler.GenericTypeCompiler):
         return "TIMESTAMP"
 
     def visit_uuid(self, type_: Any, **kw: Any) -> str:
+        if not type_.native_uuid:
+            return "CHAR(32)"  # Uuid(native_uuid=False) keeps the hex digits as text
         return "UUID"
 
     def visit_UUID(self, type_: Any, **kw: Any) -> str:
@@ -259,6 +261,11 @@ class IgniteCompiler(compiler.SQLCompiler):
 
     def for_update_clause(self, select: Any, **kw: Any) -> str:
         raise exc.CompileError("Ignite SQL does not support SELECT ... FOR UPDATE")
+
+    def visit_floordiv_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        # "/" of two integer literals is an integer division in Ignite, but of two bound integers
+        # a decimal one (the parameters' types are not known when the statement is parsed)
+        return f"FLOOR({self.process(binary.left, **kw)} / {self.process(binary.right, **kw)})"
 
     def visit_true(self, expr: Any, **kw: Any) -> str:
         return "TRUE"
@@ -487,8 +494,19 @@ class IgniteDialect(default.DefaultDialect):
                           self._schema(connection, schema))
         return [self.normalize_name(r[0]) for r in rows]
 
+    @reflection.cache
     def get_view_names(self, connection: Any, schema: Optional[str] = None, **kw: Any) -> List[str]:
-        return []  # Ignite 2 has no user views
+        rows = self._rows(connection, "SELECT NAME FROM SYS.VIEWS WHERE SCHEMA = ? ORDER BY NAME",
+                          self._schema(connection, schema))
+        return [self.normalize_name(r[0]) for r in rows]
+
+    def get_view_definition(self, connection: Any, view_name: str, schema: Optional[str] = None,
+                            **kw: Any) -> str:
+        rows = self._rows(connection, "SELECT SQL FROM SYS.VIEWS WHERE SCHEMA = ? AND NAME = ?",
+                          self._schema(connection, schema), self.denormalize_name(view_name))
+        if not rows:
+            raise exc.NoSuchTableError(view_name)
+        return str(rows[0][0])
 
     def get_temp_table_names(self, connection: Any, **kw: Any) -> List[str]:
         return []
@@ -507,6 +525,8 @@ class IgniteDialect(default.DefaultDialect):
 
     def has_index(self, connection: Any, table_name: str, index_name: str, schema: Optional[str] = None,
                   **kw: Any) -> bool:
+        if not self.has_table(connection, table_name, schema, **kw):
+            return False
         return any(ix["name"] == index_name for ix in self.get_indexes(connection, table_name, schema, **kw))
 
     def _table_info(self, connection: Any, table_name: str, schema: Optional[str]) -> Any:
