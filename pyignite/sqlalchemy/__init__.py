@@ -60,18 +60,15 @@ TABLE_OPTIONS: Dict[str, str] = {
     "encrypted": "ENCRYPTED",
 }
 
-# Keywords of Ignite's SQL parser (H2 1.4.197's, plus those Ignite's DDL adds): a name equal to
-# one of them must be quoted.
+# Keywords of Ignite's SQL parser (H2 1.4.197's, and those its CREATE TABLE refuses as column
+# names): a name equal to one of them must be quoted. Quoting more than needed would make the name
+# case-sensitive, so that raw SQL could not name it unquoted (``value``, ``key`` are fine as they are).
 RESERVED_WORDS = {
-    "all", "and", "array", "as", "between", "both", "case", "check", "constraint", "cross", "current_date",
-    "current_time", "current_timestamp", "current_user", "distinct", "except", "exists", "false", "fetch",
-    "for", "foreign", "from", "full", "group", "groups", "having", "if", "ilike", "in", "inner", "intersect",
-    "intersects", "interval", "is", "join", "key", "leading", "left", "like", "limit", "localtime",
-    "localtimestamp", "minus", "natural", "not", "null", "offset", "on", "or", "order", "over", "partition",
-    "primary", "qualify", "range", "regexp", "right", "row", "rownum", "rows", "select", "sysdate",
-    "systime", "systimestamp", "table", "today", "top", "trailing", "true", "union", "unique", "using",
-    "value", "values", "where", "window", "with", "_rowid_", "default", "index", "day", "month", "year",
-    "hour", "minute", "second", "set", "some", "to", "end", "else", "when", "then",
+    "all", "case", "check", "constraint", "cross", "current_date", "current_time", "current_timestamp",
+    "distinct", "except", "exists", "false", "fetch", "for", "foreign", "from", "full", "group", "having",
+    "inner", "intersect", "intersects", "is", "join", "like", "limit", "minus", "natural", "not", "null",
+    "offset", "on", "order", "primary", "rownum", "select", "sysdate", "systime", "systimestamp", "today",
+    "top", "true", "union", "unique", "where", "with", "_rowid_",
 }
 
 
