@@ -85,6 +85,12 @@ BENCHMARKS: Dict[str, Dict[str, Any]] = {
         "port": 10990,
         "limit": 480,
     },
+    "dbapi": {
+        "full": ["--rows", "1000000", "--many", "10000"],
+        "quick": ["--rows", "50000", "--many", "2000"],
+        "port": 10990,
+        "limit": 480,
+    },
     "partition_awareness": {
         "full": ["--seconds", "1", "--repeat", "3"],
         "quick": ["--quick"],
