@@ -63,6 +63,9 @@ PUBLIC_MODULES = [
     "pyignite.datatypes.key_value",
     "pyignite.utils",
     "pyignite.constants",
+    "pyignite.dbapi",
+    "pyignite.dbapi.aio",
+    "pyignite.sqlalchemy",
 ]
 
 
