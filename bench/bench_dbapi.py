@@ -178,9 +178,9 @@ def main() -> None:
     rows: List[Any] = [
         (f"executemany INSERT {many:,} rows (official: one sql() per row)",
          many / results["many-ours"]["seconds"], many / results["many-official"]["seconds"], None),
-        (f"DataFrame of {n:,} rows: read_frame (official: pd.DataFrame(list(cursor)))",
+        (f"DataFrame of {n:,} rows: read_frame (official: pd.DataFrame(list(cursor)) of {peer:,} rows)",
          n / results["read-read_frame"]["seconds"], peer / results["read-official"]["seconds"], None),
-        (f"DataFrame of {n:,} rows: pd.DataFrame(fetchall()) (official: pd.DataFrame(list(cursor)))",
+        (f"DataFrame of {n:,} rows: pd.DataFrame(fetchall()) (official: pd.DataFrame(list(cursor)) of {peer:,} rows)",
          n / results["read-fetchall"]["seconds"], peer / results["read-official"]["seconds"], None),
     ]
     print_table("DB-API driver and pandas", rows, unit="rows/s")
