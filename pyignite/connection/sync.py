@@ -48,6 +48,7 @@ import contextlib
 import select
 import socket
 import ssl
+import struct
 import threading
 import time
 from typing import Any, Dict, Optional, Tuple
@@ -68,6 +69,9 @@ Reply = Tuple[ResponseHeader, bytes]
 
 #: Seconds between the notification reader's checks whether listeners remain.
 NOTIFICATION_POLL = 0.5
+
+_LEN = struct.Struct("<i")  # a request frame's length, at offset 0 (see frames.stamp)
+_REQ_ID = struct.Struct("<q")  # its request id, at offset 6
 
 
 class _Slot:
@@ -444,7 +448,9 @@ class Connection(Session):
             sock = self._sock
             if sock is None:
                 raise self._broken or self.closed_error()
-            request_id = self.stamp(frame)
+            request_id = next(self._ids)  # Session.stamp, inline
+            _LEN.pack_into(frame, 0, len(frame) - 4)
+            _REQ_ID.pack_into(frame, 6, request_id)
             mark = self._received
             timeout = self.timeout
             deadline = None if timeout is None else time.monotonic() + timeout

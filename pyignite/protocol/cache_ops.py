@@ -8,7 +8,7 @@ starts with the cache prefix: ``i32 cache id, byte flags`` then, with ``WITH_EXP
 from __future__ import annotations
 
 import struct
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from pyignite.datatypes.base import NO_CONTEXT, CodecContext, decode, encode, encode_item
 from pyignite.datatypes.cache_properties import decode_settings, encode_settings
@@ -43,17 +43,31 @@ class CacheRef:
     :ivar expiry: ``(create, update, access)`` in ms (-1 eternal, -2 unchanged) or ``None``.
     """
 
-    __slots__ = ("cache_id", "expiry", "name", "what")
+    __slots__ = ("cache_id", "expiry", "name", "prefixes", "what")
 
     def __init__(self, name: str, expiry: Optional[Tuple[int, int, int]] = None) -> None:
         self.name = name
         self.cache_id = cache_id(name)
         self.expiry = expiry
         self.what = f"cache {name!r}"
+        #: op code -> the first bytes of its requests outside transactions (frame header with the
+        #: length and request id left to the transport, cache id, flags, expiry durations): they
+        #: never change for a cache, so a request starts as a copy of them (see cache_request)
+        self.prefixes: Dict[int, bytes] = {}
 
 
 def cache_request(op_code: int, ref: CacheRef, tx_id: Optional[int] = None) -> bytearray:
-    """A request buffer with the cache prefix written."""
+    """A request buffer with the cache prefix written (copied from ``ref.prefixes`` when it is
+    there; a transaction's requests carry its id, so they are built each time)."""
+    if tx_id is None:
+        prefix = ref.prefixes.get(op_code)
+        if prefix is None:
+            prefix = ref.prefixes[op_code] = bytes(_build_prefix(op_code, ref, None))
+        return bytearray(prefix)
+    return _build_prefix(op_code, ref, tx_id)
+
+
+def _build_prefix(op_code: int, ref: CacheRef, tx_id: Optional[int]) -> bytearray:
     buf = new_request(op_code)
     flags = 0
     if ref.expiry is not None:
@@ -68,9 +82,61 @@ def cache_request(op_code: int, ref: CacheRef, tx_id: Optional[int] = None) -> b
     return buf
 
 
+# --- the hot path: common keys and values inline ------------------------------------------------
+# Single-key operations spend more time in Python than on the wire when every value goes through
+# the generic codec (encode -> type lookup -> the hint's encoder; decode -> the decoder table). The
+# two helpers below write and read the commonest values -- an int as a Long, a str as a String,
+# None -- in place, with exactly the bytes the generic codec produces (tests/test_call_budget.py
+# checks both), and hand everything else to it.
+
+_CODE_LONG = struct.Struct("<Bq")
+_CODE_LEN = struct.Struct("<Bi")
+_LONG = struct.Struct("<q")
+
+
+def encode_value(buf: bytearray, value: Any, hint: Any, ctx: CodecContext) -> None:
+    """:func:`~pyignite.datatypes.base.encode` with int, str and None (without a hint) inline."""
+    if hint is None:
+        vtype = type(value)
+        if vtype is int:
+            if -0x8000000000000000 <= value <= 0x7FFFFFFFFFFFFFFF:
+                buf += _CODE_LONG.pack(4, value)
+                return
+        elif vtype is str:
+            try:
+                data = value.encode("utf-8")
+            except UnicodeEncodeError:
+                pass  # a lone surrogate: the generic encoder raises the ValueError
+            else:
+                buf += _CODE_LEN.pack(9, len(data))
+                buf += data
+                return
+        elif value is None:
+            buf.append(101)
+            return
+    encode(buf, value, hint, ctx)
+
+
 # --- reply parsers -------------------------------------------------------------------------------
 
 def parse_value(frame: bytes, pos: int, ctx: CodecContext) -> Any:
+    """One value; a String, Long, Int or Null is read in place (see encode_value), the rest by
+    :func:`~pyignite.datatypes.base.decode`."""
+    code = frame[pos]
+    if code == 9:
+        (length,) = _INT.unpack_from(frame, pos + 1)
+        end = pos + 5 + length
+        if length >= 0 and end <= len(frame):
+            try:
+                return str(frame[pos + 5 : end], "utf-8")
+            except UnicodeDecodeError:
+                pass  # Java's modified UTF-8 (CESU-8): the String decoder knows it
+    elif code == 4:
+        return _LONG.unpack_from(frame, pos + 1)[0]
+    elif code == 101:
+        return None
+    elif code == 3:
+        return _INT.unpack_from(frame, pos + 1)[0]
     return decode(frame, pos, ctx)[0]
 
 
@@ -134,8 +200,9 @@ def key_op(
     ``req.affinity`` records ``(cache id, key, key hint)``: what partition awareness routes by
     (:mod:`pyignite.protocol.affinity`; issue 9).
     """
-    buf = cache_request(op_code, ref, tx_id)
-    encode(buf, key, key_hint, ctx)
+    prefix = ref.prefixes.get(op_code) if tx_id is None else None
+    buf = bytearray(prefix) if prefix is not None else cache_request(op_code, ref, tx_id)
+    encode_value(buf, key, key_hint, ctx)
     return Request(buf, parse, CacheError, ref.what, (ref.cache_id, key, key_hint), tx_id)
 
 
@@ -151,9 +218,10 @@ def key_value_op(
     ctx: CodecContext = NO_CONTEXT,
 ) -> Request:
     """A key + value operation (put, get_and_put, replace...); ``req.affinity`` as in :func:`key_op`."""
-    buf = cache_request(op_code, ref, tx_id)
-    encode(buf, key, key_hint, ctx)
-    encode(buf, value, value_hint, ctx)
+    prefix = ref.prefixes.get(op_code) if tx_id is None else None
+    buf = bytearray(prefix) if prefix is not None else cache_request(op_code, ref, tx_id)
+    encode_value(buf, key, key_hint, ctx)
+    encode_value(buf, value, value_hint, ctx)
     return Request(buf, parse, CacheError, ref.what, (ref.cache_id, key, key_hint), tx_id)
 
 
