@@ -463,6 +463,7 @@ class Connection(Session):
             except (OSError, ValueError) as exc:
                 raise self._fail(exc) from exc
             rview = self._rview
+            chunk: Any
             while True:
                 try:
                     if rview is not None:  # plain TCP, stock recv: straight into the reused buffer

@@ -46,7 +46,7 @@ import socket
 import threading
 import uuid
 from collections import OrderedDict
-from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from pyignite.exceptions import AuthenticationError, HandshakeError, ParseError, RequestTimeoutError, SocketError
 from pyignite.protocol.frames import (
@@ -215,7 +215,7 @@ class Session:
         stamp(frame, request_id)
         return request_id
 
-    def replies(self, chunk: bytes) -> List[Reply]:
+    def replies(self, chunk: Union[bytes, bytearray, memoryview]) -> List[Reply]:
         """Feed bytes read from the stream; return the ``(header, frame)`` of every reply completed.
 
         Raises :class:`ParseError` when the stream is garbled (the transport must then give up the
