@@ -47,7 +47,6 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
-import ssl
 import struct
 import threading
 import time
@@ -517,6 +516,8 @@ class Connection(Session):
             if deadline is not None and not _wait(sock, deadline, write=False):
                 return None
             return self._recv_chunk(sock, RECV_SIZE)
+        import ssl  # TLS only (already imported by then): plain-TCP programs do not import ssl
+
         while True:  # TLS: wait outside the lock, read under it without blocking
             with io_lock:
                 try:
@@ -534,6 +535,8 @@ class Connection(Session):
         if io_lock is None:
             sock.sendall(frame)  # plain TCP: the socket's timeout applies
             return
+        import ssl  # TLS only, as in _read
+
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         view = memoryview(frame)
         while view:
