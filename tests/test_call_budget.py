@@ -145,3 +145,29 @@ def test_inline_decoder_reads_what_the_codec_reads() -> None:
         parse_value(truncated, 0, None)  # type: ignore[arg-type]
     with pytest.raises(Exception):  # noqa: B017 - struct.error; read_response reports it as ParseError
         parse_value(b"\x04\x01\x02", 0, None)  # type: ignore[arg-type]
+
+
+def test_bulk_requests_write_what_the_codec_writes() -> None:
+    from pyignite.datatypes import IntObject as Int
+    from pyignite.datatypes.base import encode_item
+    from pyignite.protocol import cache_ops
+    from pyignite.protocol.cache_ops import CacheRef, parse_pairs
+
+    pairs = {1: "a", "é": 2, "k": None, -5: ("zz", None), False: 1.5, "abc": [1, 2], (7, Int): 2**63 - 1}
+    generic = bytearray(len(pairs).to_bytes(4, "little"))
+    for key, value in pairs.items():
+        encode_item(generic, key)
+        encode_item(generic, value)
+    req = cache_ops.put_all(CacheRef("c"), pairs)
+    assert req.frame[-len(generic):] == generic
+    keys = [1, "é", "k", -(2**63), (7, Int), 2.5]
+    generic = bytearray(len(keys).to_bytes(4, "little"))
+    for key in keys:
+        encode_item(generic, key)
+    assert cache_ops.get_all(CacheRef("c"), keys).frame[-len(generic):] == generic
+    # a get_all reply: i32 count, then key, value, key, value...
+    reply = bytearray((3).to_bytes(4, "little"))
+    for key, value in ((1, "one"), ("two", 2), (2.5, None)):
+        encode_item(reply, key)
+        encode_item(reply, value)
+    assert parse_pairs(bytes(reply), 0, None) == {1: "one", "two": 2, 2.5: None}  # type: ignore[arg-type]
