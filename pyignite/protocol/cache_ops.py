@@ -239,8 +239,8 @@ def put(ref: CacheRef, key: Any, value: Any, key_hint: Any = None, value_hint: A
 def parse_pairs(frame: bytes, pos: int, ctx: CodecContext) -> dict:
     """``i32 count`` then ``count`` (key, value) pairs, as a dict.
 
-    A bulk reply (``get_all`` of up to 100,000 keys) is read in one loop: Long keys in place, every
-    other value straight through the decoder table (what :func:`decode` does, without its call);
+    A bulk reply (``get_all`` of up to 100,000 keys) is read in one loop: Long keys and String values
+    in place, every other value straight through the decoder table (what :func:`decode` does, without its call);
     truncated data raises ``struct.error``/``IndexError``, which ``read_response`` reports as a
     :class:`~pyignite.exceptions.ParseError`.
     """
@@ -249,6 +249,8 @@ def parse_pairs(frame: bytes, pos: int, ctx: CodecContext) -> dict:
     out = {}
     decoders = DECODERS
     unpack_long = _LONG.unpack_from
+    unpack_int = _INT.unpack_from
+    size = len(frame)
     for _ in range(count):
         code = frame[pos]
         if code == 4:
@@ -256,7 +258,18 @@ def parse_pairs(frame: bytes, pos: int, ctx: CodecContext) -> dict:
             pos += 9
         else:
             key, pos = decoders[code](frame, pos + 1, ctx)
-        value, pos = decoders[frame[pos]](frame, pos + 1, ctx)
+        code = frame[pos]
+        if code == 9:  # a String value: in place unless it is not plain UTF-8 (see parse_value)
+            (length,) = unpack_int(frame, pos + 1)
+            end = pos + 5 + length
+            if length >= 0 and end <= size:
+                try:
+                    out[key] = str(frame[pos + 5 : end], "utf-8")
+                    pos = end
+                    continue
+                except UnicodeDecodeError:
+                    pass
+        value, pos = decoders[code](frame, pos + 1, ctx)
         out[key] = value
     return out
 
