@@ -290,22 +290,24 @@ print(json.dumps({"idle rss": rss}))
 '''
 
 
-def _env(ours: bool) -> Dict[str, str]:
+def _env(ours: Any) -> Dict[str, str]:
+    """The environment of a measuring process: ``ours`` True puts this checkout first on the path, a
+    path string puts that directory (another checkout's package: ``--baseline``) there instead."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    if ours:  # PYIGNITE_BENCH_ROOT: measure another checkout's package (a before/after comparison)
-        env["PYTHONPATH"] = os.environ.get("PYIGNITE_BENCH_ROOT", str(ROOT))
+    if ours:
+        env["PYTHONPATH"] = ours if isinstance(ours, str) else str(ROOT)
     return env
 
 
-def run_script(python: str, script: str, args: List[str], ours: bool) -> Dict[str, float]:
+def run_script(python: str, script: str, args: List[str], ours: Any) -> Dict[str, float]:
     res = subprocess.run([python, "-c", script, *args], capture_output=True, text=True, timeout=900,
-                         cwd=str(Path(__file__).resolve().parent), env=_env(ours))
+                         cwd="/" if isinstance(ours, str) else str(Path(__file__).resolve().parent), env=_env(ours))
     if res.returncode != 0:
         raise RuntimeError(f"measuring script failed:\n{res.stdout[-2000:]}\n{res.stderr[-4000:]}")
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def import_ms(python: str, code: str, ours: bool, repeat: int = 5) -> float:
+def import_ms(python: str, code: str, ours: Any, repeat: int = 5) -> float:
     """Median wall time of ``python -c code`` in ms (interpreter start included, like a user sees it)."""
     times = []
     for _ in range(repeat):
@@ -358,17 +360,24 @@ def rows_for(sizes: List[int]) -> List[Tuple[str, str, str, bool]]:
 
 
 def print_floor_table(title: str, rows: List[Tuple[str, str, Optional[float], Optional[float], Optional[float]]],
-                      file: Any = None) -> str:
-    """| operation | unit | ours | official | floor | ours/floor | ours/official |"""
+                      file: Any = None, before: Optional[List[Optional[float]]] = None) -> str:
+    """| operation | unit | ours | official | floor | ours/floor | ours/official | (before, its /floor) |"""
     from bench.common import _fmt
 
-    lines = [f"## {title}", "",
-             "| operation | unit | pyignite | official 0.6.1 | raw floor | ours/floor | ours/official |",
-             "|---|---|---:|---:|---:|---:|---:|"]
-    for op, unit, ours, theirs, floor in rows:
+    head = "| operation | unit | pyignite | official 0.6.1 | raw floor | ours/floor | ours/official |"
+    rule = "|---|---|---:|---:|---:|---:|---:|"
+    if before is not None:
+        head += " baseline | baseline/floor |"
+        rule += "---:|---:|"
+    lines = [f"## {title}", "", head, rule]
+    for i, (op, unit, ours, theirs, floor) in enumerate(rows):
         of = f"{ours / floor:.2f}" if ours and floor else "-"
         ot = f"{ours / theirs:.2f}x" if ours and theirs else "-"
-        lines.append(f"| {op} | {unit} | {_fmt(ours)} | {_fmt(theirs)} | {_fmt(floor)} | {of} | {ot} |")
+        line = f"| {op} | {unit} | {_fmt(ours)} | {_fmt(theirs)} | {_fmt(floor)} | {of} | {ot} |"
+        if before is not None:
+            b = before[i]
+            line += f" {_fmt(b)} | {f'{b / floor:.2f}' if b and floor else '-'} |"
+        lines.append(line)
     text = "\n".join(lines) + "\n"
     print(text, file=file or sys.stdout, flush=True)
     return text
@@ -383,6 +392,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--quick", action="store_true", help="1 round of 0.6 s, sizes 1000,10000")
     parser.add_argument("--no-official", action="store_true", help="leave the official client out")
     parser.add_argument("--port", type=int, default=None, help="use a running node instead of starting one")
+    parser.add_argument("--baseline", default=None, metavar="DIR",
+                        help="also measure the pyignite package in DIR (another checkout) in every round: "
+                             "a before/after comparison under the same conditions")
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.seconds, args.sizes = 1, 0.6, "1000,10000"
@@ -394,9 +406,14 @@ def main(argv: Optional[List[str]] = None) -> None:
         spec_path = Path(tempfile.mkdtemp(prefix="pyignite-floor-")) / "spec.json"
         spec_path.write_text(json.dumps(floor_spec(sizes, args.slices)))
         margs = [str(port), str(args.seconds), str(KEYS), VALUE, CACHE]
-        results: Dict[str, List[Dict[str, float]]] = {"ours": [], "official": [], "floor": []}
+        results: Dict[str, List[Dict[str, float]]] = {"ours": [], "official": [], "floor": [], "baseline": []}
         for rnd in range(args.rounds):
             print(f"[floor] round {rnd + 1}/{args.rounds}", file=sys.stderr, flush=True)
+            if args.baseline:
+                base = run_script(ours_py, MEASURE, [*margs, "shared", str(spec_path)], args.baseline)
+                base.update(run_script(ours_py, IDLE, [str(port)], args.baseline))
+                base["import ms"] = import_ms(ours_py, "import pyignite", args.baseline)
+                results["baseline"].append(base)
             ours = run_script(ours_py, MEASURE, [*margs, "shared", str(spec_path)], True)
             ours.update(run_script(ours_py, IDLE, [str(port)], True))
             ours["import ms"] = import_ms(ours_py, "import pyignite", True)
@@ -420,7 +437,8 @@ def main(argv: Optional[List[str]] = None) -> None:
             table.append((name, unit, med("ours", key), med("official", key), med("floor", key)))
         print_floor_table(
             f"Floor: ours, the official client and a raw socket on one node (medians of {args.rounds} "
-            f"rounds x {args.slices} alternating slices, {args.seconds} s per row)", table)
+            f"rounds x {args.slices} alternating slices, {args.seconds} s per row)", table,
+            before=[med("baseline", key) for _n, _u, key, _l in rows_for(sizes)] if args.baseline else None)
         save_results("floor", {"rounds": args.rounds, "slices": args.slices, "seconds": args.seconds,
                                "sizes": sizes, "raw": results,
                                "rows": [dict(zip(("operation", "unit", "ours", "theirs", "floor"), r)) for r in table]})
