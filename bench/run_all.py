@@ -28,7 +28,7 @@ Interface of a benchmark module (``bench/bench_<name>.py``):
 
 A benchmark that fails (non-zero exit, no table, time limit) is reported with the end of its log,
 and the others still run; the exit status is then 1. The whole full run stays under 10 minutes on
-two cores (about 6); ``--quick`` takes under one.
+two cores (about 8 with the floor table); ``--quick`` takes under one.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ BENCHMARKS: Dict[str, Dict[str, Any]] = {
         "limit": 480,
     },
     "floor": {
-        "full": ["--rounds", "3", "--seconds", "1", "--sizes", "1000,10000,100000"],
+        "full": ["--rounds", "3", "--seconds", "0.8", "--sizes", "1000,10000,100000"],
         "quick": ["--quick"],
         "node": {"base_port": 10990, "nodes": 1, "sql": False},
         "limit": 900,
