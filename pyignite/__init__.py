@@ -44,3 +44,8 @@ __all__ = [
     "GenericObjectMeta", "QueryEventListener", "Transaction", "TransactionConcurrency",
     "TransactionIsolation", "__version__",
 ]
+
+
+def __dir__() -> list:
+    """The lazily imported names too (documentation tools and ``dir()`` list them)."""
+    return sorted(set(globals()) | {"AioCache", "AioClient"})

@@ -23,3 +23,8 @@ def __getattr__(name: str) -> Any:
 
         return AioConnection
     raise AttributeError(f"module 'pyignite.connection' has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    """The lazily imported names too (documentation tools and ``dir()`` list them)."""
+    return sorted(set(globals()) | {"AioConnection"})
