@@ -10,7 +10,7 @@ each client, in a fresh subprocess each:
 * **scan**: ``cache.scan(page_size=1024)``, reading the first N entries;
 * **select**: ``client.sql('SELECT id, v FROM t WHERE id <= ?', page_size=1024, lazy=True)``.
 
-Reported: rows/s at N = ``--rows`` for both clients with the peak resident memory (``ru_maxrss``) of
+Reported: rows/s at N = ``--rows`` for both clients with the peak resident memory (``VmHWM``) of
 the process; and for this client, at N = ``--small`` and N = ``--rows``, the peak RSS and the peak of
 Python allocations while reading (``tracemalloc``, a separate run) -- streaming cursors keep both flat.
 The floor (the last column) reads the same pages over a bare socket without decoding a row (their row
@@ -35,13 +35,21 @@ CACHE = "qbench"
 
 # The measuring half, run in a subprocess by both clients (same code: the APIs agree).
 MEASURE = r"""
-import json, resource, sys, time, tracemalloc
+import json, sys, time, tracemalloc
+def hwm():
+    # peak RSS of this process image (VmHWM): ru_maxrss would include the parent's peak, which Linux
+    # carries across fork and exec (the benchmark process that loaded the table is bigger than a client)
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
 from pyignite import Client
 
 port, kind, n, trace = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4] == 'trace'
 client = Client()
 client.connect('127.0.0.1', port)
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = hwm()
 if trace:
     tracemalloc.start()
 count = 0
@@ -62,7 +70,7 @@ else:
             checksum += row[0]
             count += 1
 elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = hwm()
 traced = tracemalloc.get_traced_memory()[1] if trace else None
 client.close()
 print(json.dumps({'rows': count, 'seconds': elapsed, 'base_kb': base, 'peak_kb': peak, 'traced_peak': traced,
@@ -74,7 +82,15 @@ print(json.dumps({'rows': count, 'seconds': elapsed, 'base_kb': base, 'peak_kb':
 # hand), reading the first N rows' bytes without decoding a row -- the row count of each page is in its
 # header and "more pages" is its last byte. Run in its own process too, for its peak RSS.
 RAW = r"""
-import json, resource, socket, struct, sys, time
+import json, socket, struct, sys, time
+def hwm():
+    # peak RSS of this process image (VmHWM): ru_maxrss would include the parent's peak, which Linux
+    # carries across fork and exec (the benchmark process that loaded the table is bigger than a client)
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
 
 port, kind, n, first, handshake = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), bytes.fromhex(sys.argv[4]), \
     bytes.fromhex(sys.argv[5])
@@ -95,7 +111,7 @@ def frame():
 
 sock.sendall(handshake)
 assert frame()[0] == 1, "handshake refused"
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = hwm()
 start = time.perf_counter()
 sock.sendall(first)
 reply = frame()
@@ -118,7 +134,7 @@ while more and count < n:
     count += struct.unpack_from("<i", reply, pos)[0]
     more = reply[-1]
 elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = hwm()
 sock.close()
 print(json.dumps({"rows": min(count, n), "seconds": elapsed, "base_kb": base, "peak_kb": peak}))
 """
@@ -197,6 +213,8 @@ def main() -> None:
                 raise RuntimeError(f"{who}: {kind} of {n} rows returned {r}")
             return r
 
+        for kind in ("scan", "select"):  # warm the node up (query plans, JIT) before anything is timed
+            run_raw(port, kind, small)
         for kind in ("scan", "select"):
             # throughput and peak RSS at the full size, for both clients
             ours = check("ours", kind, big, run_ours(port, kind, big))
