@@ -28,7 +28,7 @@ Interface of a benchmark module (``bench/bench_<name>.py``):
 
 A benchmark that fails (non-zero exit, no table, time limit) is reported with the end of its log,
 and the others still run; the exit status is then 1. The whole full run stays under 10 minutes on
-two cores (about 6); ``--quick`` takes under one.
+two cores (about 8 with the floor table); ``--quick`` takes under one.
 """
 
 from __future__ import annotations
@@ -91,6 +91,12 @@ BENCHMARKS: Dict[str, Dict[str, Any]] = {
         "port": 10990,
         "limit": 600,  # loading the million rows takes most of it
     },
+    "floor": {
+        "full": ["--rounds", "3", "--seconds", "0.8", "--sizes", "1000,10000,100000"],
+        "quick": ["--quick"],
+        "node": {"base_port": 10990, "nodes": 1, "sql": False},
+        "limit": 900,
+    },
     "partition_awareness": {
         "full": ["--seconds", "1", "--repeat", "3"],
         "quick": ["--quick"],
@@ -120,9 +126,23 @@ def parse_tables(text: str) -> List[Dict[str, Any]]:
     rows: List[Dict[str, Any]] = []
     title = ""
     unit: Optional[str] = None
+    floor_format = False
     for line in text.splitlines():
         if line.startswith("## "):
-            title, unit = line[3:].strip(), None
+            title, unit, floor_format = line[3:].strip(), None, False
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
+        if cells[:3] == ["operation", "unit", "pyignite"]:  # bench_floor's table: the unit in each row
+            floor_format = True
+            continue
+        if floor_format:
+            if len(cells) != 7:
+                floor_format = False
+            elif not set(cells[2]) <= set("-:"):
+                rows.append({
+                    "title": title, "operation": cells[0], "unit": cells[1],
+                    "ours": _number(cells[2]), "theirs": _number(cells[3]), "floor": _number(cells[4]),
+                })
             continue
         m = _ROW.match(line)
         if m is None:
@@ -275,13 +295,14 @@ def machine() -> str:
 
 def table(rows: List[Dict[str, Any]]) -> str:
     """The one table, as Markdown."""
-    lines = ["| benchmark | operation | unit | pyignite | official 0.6.1 | ratio | raw-socket floor |",
-             "|---|---|---|---:|---:|---:|---:|"]
+    lines = ["| benchmark | operation | unit | pyignite | official 0.6.1 | ratio | raw-socket floor | ours/floor |",
+             "|---|---|---|---:|---:|---:|---:|---:|"]
     for r in rows:
-        ours, theirs = r["ours"], r["theirs"]
+        ours, theirs, floor = r["ours"], r["theirs"], r["floor"]
         ratio = f"{ours / theirs:.2f}x" if ours and theirs else "-"
+        of = f"{ours / floor:.2f}" if ours and floor else "-"
         lines.append(f"| {r['benchmark']} | {r['operation']} | {r['unit']} | {common._fmt(ours)} | "
-                     f"{common._fmt(theirs)} | {ratio} | {common._fmt(r['floor'])} |")
+                     f"{common._fmt(theirs)} | {ratio} | {common._fmt(floor)} | {of} |")
     return "\n".join(lines) + "\n"
 
 
@@ -291,6 +312,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated benchmark names (default: all)")
     parser.add_argument("--skip", default="", help="comma-separated benchmark names to leave out")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument("--floor", action="store_true",
+                        help="only bench_floor.py: every operation against the raw-socket floor and the official "
+                             "client, medians of alternating rounds (saved in bench/results/summary-floor.json)")
     args = parser.parse_args(argv)
 
     names = discover()
@@ -302,6 +326,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     unknown = sorted((set(only) | skip) - set(names))
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; there are: {', '.join(names)}")
+    if args.floor:
+        only = ["floor"]
     selected = [n for n in (only or names) if n not in skip]
 
     started = time.perf_counter()
@@ -318,14 +344,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     total = time.perf_counter() - started
 
     text = table(rows)
-    mode = "quick" if args.quick else "full"
+    mode = ("quick " if args.quick else "") + "floor" if args.floor else ("quick" if args.quick else "full")
     print(f"\n## pyignite vs the official pyignite {common.OFFICIAL_VERSION} ({mode} run, "
           f"{time.strftime('%Y-%m-%d')}, {machine()})\n")
     print(text)
     if failed:
         print("failed: " + "; ".join(f"{n}: {e}" for n, e in failed.items()))
     print(f"({len(selected)} benchmarks in {total:.0f} s; logs in {LOGS})")
-    common.save_results("summary", {
+    common.save_results("summary-floor" if args.floor else "summary", {
         "mode": mode, "seconds": round(total, 1), "host": machine(),
         "python": f"Python {platform.python_version()}", "benchmarks": selected, "durations": durations,
         "failed": failed, "rows": rows, "table": text,

@@ -10,8 +10,8 @@
     cache.put('my key', 42)
 """
 
-from pyignite.aio_cache import AioCache
-from pyignite.aio_client import AioClient
+from typing import TYPE_CHECKING, Any
+
 from pyignite.binary import GenericObjectMeta
 from pyignite.cache import Cache
 from pyignite.client import Client
@@ -21,8 +21,31 @@ from pyignite.transaction import Transaction, TransactionConcurrency, Transactio
 
 __version__ = "0.1.0.dev0"
 
+if TYPE_CHECKING:
+    from pyignite.aio_cache import AioCache
+    from pyignite.aio_client import AioClient
+
+
+def __getattr__(name: str) -> Any:
+    """The asyncio facade is imported on first use (PEP 562): a blocking program never pays for
+    importing asyncio."""
+    if name == "AioClient":
+        from pyignite.aio_client import AioClient
+
+        return AioClient
+    if name == "AioCache":
+        from pyignite.aio_cache import AioCache
+
+        return AioCache
+    raise AttributeError(f"module 'pyignite' has no attribute {name!r}")
+
 __all__ = [
     "AioCache", "AioClient", "Cache", "Client", "Cluster", "ClusterState", "ConnectionEventListener",
     "GenericObjectMeta", "QueryEventListener", "Transaction", "TransactionConcurrency",
     "TransactionIsolation", "__version__",
 ]
+
+
+def __dir__() -> list:
+    """The lazily imported names too (documentation tools and ``dir()`` list them)."""
+    return sorted(set(globals()) | {"AioCache", "AioClient"})

@@ -235,6 +235,15 @@ class AioClient(BaseClient):
         if events.query_monitoring():
             return await self._execute_monitored(req, conn, events)
         header, frame = await conn.request(req.frame)
+        # the success path inline, as in Client._send (anything unusual takes the whole way below)
+        parse = req.parse
+        if not header.status and req.on_reply is None:
+            if parse is None:
+                return None
+            try:
+                return parse(frame, header.payload_offset, self._ctx)
+            except Exception:
+                pass
         try:
             result = read_response(req, frame, header, conn.flags_header, self._ctx)
         except MissingBinaryType:

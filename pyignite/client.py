@@ -270,6 +270,18 @@ class Client(BaseClient):
         if events.query_monitoring():
             return self._execute_monitored(req, conn, events)
         header, frame = conn.request(req.frame)
+        # the success path inline (read_response without its checks): a reply with status 0 whose
+        # payload parses; anything else -- an error status, a parse failure, a binary type to
+        # fetch first, a listener to register -- goes the whole way through _read_reply (parsers
+        # are pure, so parsing again there is safe)
+        parse = req.parse
+        if not header.status and req.on_reply is None:
+            if parse is None:
+                return None
+            try:
+                return parse(frame, header.payload_offset, self._ctx)
+            except Exception:
+                pass
         return self._read_reply(req, conn, header, frame)
 
     def _execute_monitored(self, req: Request, conn: Connection, events: EventDispatcher) -> Any:

@@ -76,12 +76,14 @@ queries together.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import threading
 from collections import deque
-from typing import Any, Callable, Deque, Generator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Deque, Generator, Optional
+
+if TYPE_CHECKING:
+    import asyncio
 
 from pyignite.exceptions import (
     CacheError,
@@ -587,12 +589,16 @@ class AioContinuousQuery(BaseContinuousQuery):
         return self
 
     async def _start(self) -> AioContinuousQuery:
+        import asyncio  # here, not at the top: ``import pyignite`` does not import asyncio
+
         if self._starting is None:
             self._starting = asyncio.ensure_future(self._do_start())
         await asyncio.shield(self._starting)
         return self
 
     async def _do_start(self) -> None:
+        import asyncio  # here, not at the top: ``import pyignite`` does not import asyncio
+
         try:
             await self._client._drive(self._start_plan())
             if self._initial_query is not None:
@@ -621,6 +627,8 @@ class AioContinuousQuery(BaseContinuousQuery):
             waiter.set_result(None)
 
     def _ended_early(self, error: BaseException) -> None:
+        import asyncio  # here, not at the top: ``import pyignite`` does not import asyncio
+
         if isinstance(error, ContinuousQueryOverflowError):
             # stop the server at once; the consumer reports the overflow when it gets there
             try:
@@ -634,6 +642,8 @@ class AioContinuousQuery(BaseContinuousQuery):
         return self
 
     async def __anext__(self) -> CacheEntryEvent:
+        import asyncio  # here, not at the top: ``import pyignite`` does not import asyncio
+
         if self._starting is None:
             await self._start()
         while True:
@@ -709,6 +719,8 @@ class AioContinuousQuery(BaseContinuousQuery):
     async def close(self) -> None:
         """Stop the query: the ``async for`` loops over it end, no listener call starts after this
         returns. Idempotent."""
+        import asyncio  # here, not at the top: ``import pyignite`` does not import asyncio
+
         with self._lock:
             if self._closed:
                 return

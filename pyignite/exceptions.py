@@ -13,8 +13,8 @@ The hierarchy follows the pyignite 0.1.0 specification:
 
 from __future__ import annotations
 
-import asyncio
 import re
+import sys
 from typing import Optional, Tuple
 
 __all__ = [
@@ -73,10 +73,14 @@ class SocketError(OSError):
     """The connection to a node broke, timed out or could not be opened."""
 
 
-# asyncio.TimeoutError is the builtin TimeoutError from Python 3.11 on, a class of its own before.
-_TIMEOUT_BASES: tuple = (
-    (TimeoutError,) if asyncio.TimeoutError is TimeoutError else (TimeoutError, asyncio.TimeoutError)
-)
+# asyncio.TimeoutError is the builtin TimeoutError from Python 3.11 on, a class of its own before
+# (asyncio is only imported for it there: ``import pyignite`` does not pay for asyncio otherwise).
+if sys.version_info >= (3, 11):
+    _TIMEOUT_BASES: tuple = (TimeoutError,)
+else:  # pragma: no cover - Python < 3.11
+    import asyncio
+
+    _TIMEOUT_BASES = (TimeoutError, asyncio.TimeoutError)
 
 
 class RequestTimeoutError(SocketError, *_TIMEOUT_BASES):  # type: ignore[misc]

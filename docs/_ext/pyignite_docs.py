@@ -251,7 +251,7 @@ class BenchmarksDirective(SphinxDirective):
     option_spec = {"results": directives.unchanged}
 
     def run(self) -> List[nodes.Node]:
-        path = os.path.join(RESULTS, "summary.json")
+        path = os.path.join(RESULTS, self.options.get("results") or "summary.json")
         self.env.note_dependency(path)
         if not os.path.exists(path):
             para = nodes.paragraph(text="No benchmark results yet: run scripts/bench.")
@@ -273,7 +273,7 @@ class BenchmarksDirective(SphinxDirective):
         lines += [
             ".. list-table::",
             "   :header-rows: 1",
-            "   :widths: 40 12 6 14 14 8 14",
+            "   :widths: 40 12 6 14 14 8 14 8",
             "",
             "   * - operation",
             "     - benchmark",
@@ -282,6 +282,7 @@ class BenchmarksDirective(SphinxDirective):
             "     - official 0.6.1",
             "     - ratio",
             "     - raw-socket floor",
+            "     - ours/floor",
         ]
         for row in summary["rows"]:
             ours, theirs = row.get("ours"), row.get("theirs")
@@ -295,6 +296,7 @@ class BenchmarksDirective(SphinxDirective):
                 f"     - {_fmt_rate(theirs)}",
                 f"     - {ratio}",
                 f"     - {_fmt_rate(row.get('floor'))}",
+                f"     - {ours / row['floor']:.2f}" if ours and row.get("floor") else "     - --",
             ]
         node = nodes.container()
         self.state.nested_parse(StringList(lines, source="<pyignite-benchmarks>"), self.content_offset, node)

@@ -14,9 +14,13 @@ Theory of operation
   cancelled at any point cannot leave half a request on the wire. When the transport's write buffer
   is above a limit (the node reads slowly), new requests wait for it to drain -- at most ``timeout``
   seconds: a buffer that does not drain in time breaks the connection.
-* **Reading.** One reader task per connection reads the stream, and files every reply into the future
-  registered under its request id. A reply whose future is gone (its caller was cancelled or timed
-  out) is read and dropped, so the stream stays in step and the next caller gets its own reply.
+* **Reading.** Once the handshake is done, the stream's transport delivers what it reads straight to
+  this connection (:class:`_ReplyProtocol`, installed in place of the stream's protocol, which it
+  keeps for flow control and closing), and every reply is filed into the future registered under
+  its request id in the same event loop callback -- no reader task to wake in between, and on plain
+  TCP the bytes are read into one buffer reused for the life of the connection. A reply whose
+  future is gone (its caller was cancelled or timed out) is read and dropped, so the stream stays in
+  step and the next caller gets its own reply.
 * **Timeouts.** With a ``timeout``, each request has a timer; when it fires first, the request fails
   with :class:`~pyignite.exceptions.RequestTimeoutError`. If nothing at all arrived from the
   node since the request was sent, the node is considered silent and the connection is broken, so the
@@ -30,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import struct
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from pyignite.exceptions import SocketError
@@ -39,6 +44,9 @@ from pyignite.protocol.session import RECV_SIZE, Handshake, RequestTimeoutError,
 __all__ = ["AioConnection", "RequestTimeoutError"]
 
 Reply = Tuple[ResponseHeader, bytes]
+
+_LEN = struct.Struct("<i")  # a request frame's length, at offset 0 (see frames.stamp)
+_REQ_ID = struct.Struct("<q")  # its request id, at offset 6
 
 #: Above this many unsent bytes in the transport, new requests wait for the buffer to drain.
 WRITE_BUFFER_LIMIT = 1 << 20
@@ -59,11 +67,12 @@ class AioConnection(Session):
         super().__init__(host, port, timeout, *args, **kwargs)
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._writer: Optional[asyncio.StreamWriter] = None
-        self._reader_task: Optional[asyncio.Task] = None
         self._pending: Dict[int, asyncio.Future] = {}
         self._out: List[bytearray] = []
         self._broken: Optional[SocketError] = None
         self._drain_lock: Optional[asyncio.Lock] = None
+        #: the transport's write buffer is above its high-water mark (see _ReplyProtocol)
+        self._write_paused = False
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -107,7 +116,14 @@ class AioConnection(Session):
         self._loop = asyncio.get_running_loop()
         self._drain_lock = asyncio.Lock()
         self._writer = writer
-        self._reader_task = self._loop.create_task(self._read_loop(reader))
+        transport = writer.transport
+        leftover = bytes(getattr(reader, "_buffer", b""))  # nothing, unless the node spoke first
+        inner = transport.get_protocol()
+        transport.set_protocol(
+            _ReplyProtocol(self, inner) if self.ssl_context is not None else _BufferedReplyProtocol(self, inner)
+        )
+        if leftover:
+            self._on_data(leftover)
         self.notify_handshake_success()
         return self
 
@@ -141,11 +157,8 @@ class AioConnection(Session):
 
     async def close(self) -> None:
         """Close the stream; pending requests fail with :class:`SocketError`."""
-        task = self._reader_task
         writer = self._writer
         self._fail(self.closed_error(), by_client=True)
-        if task is not None and task is not asyncio.current_task():
-            await asyncio.wait({task})
         if writer is not None:
             # bounded: a TLS peer that never answers close_notify must not hang close()
             waiter = asyncio.ensure_future(writer.wait_closed())
@@ -175,9 +188,6 @@ class AioConnection(Session):
                 # broken: drop unsent bytes at once; a graceful close would keep the socket open (and
                 # a request waiting in _drain() asleep) for as long as a frozen node does not read
                 writer.transport.abort()
-        task = self._reader_task
-        if task is not None and not task.done() and task is not asyncio.current_task():
-            task.cancel()
         self.end_listeners(err)
         if was_alive:
             self.notify_down(err, by_client)
@@ -185,24 +195,26 @@ class AioConnection(Session):
 
     # --- I/O ----------------------------------------------------------------------------------
 
-    async def _read_loop(self, reader: asyncio.StreamReader) -> None:
-        """The reader task: file every reply into its caller's future until the stream ends."""
-        pending = self._pending
-        try:
-            while True:
-                chunk = await reader.read(RECV_SIZE)
-                if not chunk:
-                    raise self.eof_error()
-                for header, frame in self.replies(chunk):
-                    fut = pending.pop(header.request_id, None)
-                    if fut is not None and not fut.done():  # else: its caller gave up; drop it
-                        fut.set_result((header, frame))
-                if pending is not self._pending:
-                    return  # the connection was failed meanwhile
-        except asyncio.CancelledError:
+    def _on_data(self, chunk: Any) -> None:
+        """Bytes read from the stream (by the transport, see :class:`_ReplyProtocol`): file every
+        reply into its caller's future."""
+        if self._broken is not None:
             return
-        except Exception as exc:
+        try:
+            replies = self.replies(chunk)
+        except Exception as exc:  # a garbled stream
             self._fail(exc)
+            return
+        pending = self._pending
+        for reply in replies:
+            fut = pending.pop(reply[0].request_id, None)
+            if fut is not None and not fut.done():  # else: its caller gave up; drop it
+                fut.set_result(reply)
+
+    def _on_lost(self, exc: Optional[BaseException]) -> None:
+        """The stream ended (``exc``: why, ``None`` for a clean end of stream)."""
+        if self._broken is None:
+            self._fail(exc if exc is not None else self.eof_error())
 
     def _flush(self) -> None:
         """Write every queued frame at once (scheduled once per loop turn by :meth:`request`)."""
@@ -234,15 +246,20 @@ class AioConnection(Session):
         called with the request id once the request is queued (monitoring, issue 9).
         """
         writer = self._writer
-        if writer is not None and writer.transport.get_write_buffer_size() > WRITE_BUFFER_LIMIT:
+        # the buffer size is only worth asking once the transport said it is above its high-water
+        # mark (pause_writing, far below WRITE_BUFFER_LIMIT)
+        if (self._write_paused and writer is not None
+                and writer.transport.get_write_buffer_size() > WRITE_BUFFER_LIMIT):
             await self._drain()
             writer = self._writer  # the connection may have broken meanwhile
         if writer is None or self._broken is not None:
             raise self._broken or self.closed_error()
         loop = self._loop
         assert loop is not None
-        request_id = self.stamp(frame)
-        fut = loop.create_future()
+        request_id = next(self._ids)  # Session.stamp, inline (the hot path)
+        _LEN.pack_into(frame, 0, len(frame) - 4)
+        _REQ_ID.pack_into(frame, 6, request_id)
+        fut: asyncio.Future = asyncio.Future(loop=loop)  # (loop.create_future, one call less)
         pending = self._pending
         pending[request_id] = fut
         timer = None
@@ -250,7 +267,7 @@ class AioConnection(Session):
             if self._out:
                 self._out.append(frame)  # a flush is scheduled for this loop turn
             elif len(pending) == 1:
-                writer.write(frame)  # alone in flight: write now, waiting a loop turn only adds latency
+                writer.transport.write(frame)  # alone in flight: write now, waiting a loop turn only adds latency
             else:
                 loop.call_soon(self._flush)
                 self._out.append(frame)
@@ -284,3 +301,63 @@ class AioConnection(Session):
                 raise self._fail(err) from exc
             except Exception as exc:
                 raise self._fail(exc) from exc
+
+
+class _ReplyProtocol(asyncio.Protocol):
+    """What the stream's transport calls once the handshake is done: received bytes go straight to
+    :meth:`AioConnection._on_data`; flow control and closing still go to the stream's own protocol
+    (``inner``), so ``StreamWriter.drain()`` and ``wait_closed()`` work as before."""
+
+    def __init__(self, conn: AioConnection, inner: Any) -> None:
+        self._conn = conn
+        self._inner = inner
+
+    def data_received(self, data: bytes) -> None:
+        self._conn._on_data(data)
+
+    def eof_received(self) -> bool:
+        self._conn._on_lost(None)
+        return False  # the transport closes itself
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        self._conn._on_lost(exc)
+        self._inner.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self._conn._write_paused = True
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._conn._write_paused = False
+        self._inner.resume_writing()
+
+
+class _BufferedReplyProtocol(asyncio.BufferedProtocol):
+    """:class:`_ReplyProtocol` for plain TCP: the transport reads into one reused buffer."""
+
+    def __init__(self, conn: AioConnection, inner: Any) -> None:
+        self._conn = conn
+        self._inner = inner
+        self._view = memoryview(bytearray(RECV_SIZE))
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._conn._on_data(self._view[:nbytes])
+
+    def eof_received(self) -> bool:
+        self._conn._on_lost(None)
+        return False
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        self._conn._on_lost(exc)
+        self._inner.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self._conn._write_paused = True
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._conn._write_paused = False
+        self._inner.resume_writing()

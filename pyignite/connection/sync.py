@@ -47,7 +47,7 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
-import ssl
+import struct
 import threading
 import time
 from typing import Any, Dict, Optional, Tuple
@@ -68,6 +68,9 @@ Reply = Tuple[ResponseHeader, bytes]
 
 #: Seconds between the notification reader's checks whether listeners remain.
 NOTIFICATION_POLL = 0.5
+
+_LEN = struct.Struct("<i")  # a request frame's length, at offset 0 (see frames.stamp)
+_REQ_ID = struct.Struct("<q")  # its request id, at offset 6
 
 
 class _Slot:
@@ -116,6 +119,8 @@ class Connection(Session):
         #: the notification reader thread (see the module docstring) and the slot it waits on
         self._notifier: Optional[threading.Thread] = None
         self._notifier_slot: Optional[_Slot] = None
+        #: the receive buffer of the fast path (plain TCP with the stock ``_recv_chunk`` only)
+        self._rview: Optional[memoryview] = None
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -145,6 +150,8 @@ class Connection(Session):
             raise
         if self.ssl_context is None:
             sock.settimeout(self.timeout)
+            if type(self)._recv_chunk is Connection._recv_chunk:  # (tests fragment reads through it)
+                self._rview = memoryview(bytearray(RECV_SIZE))
         else:  # TLS: non-blocking, so no thread ever waits inside an OpenSSL call
             sock.setblocking(False)
             self._io_lock = threading.Lock()
@@ -332,7 +339,18 @@ class Connection(Session):
                 self._hand_over()
 
     def request(self, frame: bytearray) -> Reply:
-        """Send a request frame and wait for its reply."""
+        """Send a request frame and wait for its reply.
+
+        When nobody else has a request in flight on this connection, the call takes the reader role
+        at once and runs :meth:`_request_alone` (no slot, no wake-up lock); otherwise it is
+        :meth:`send` then :meth:`receive`, the leader/followers machinery of the module docstring.
+        """
+        with self._mutex:
+            alone = not self._reading and not self._slots and self._broken is None
+            if alone:
+                self._reading = True
+        if alone:
+            return self._request_alone(frame)
         return self.receive(self.send(frame))
 
     # --- notifications --------------------------------------------------------------------------
@@ -410,6 +428,84 @@ class Connection(Session):
                 self._reading = False
                 self._hand_over()
 
+    # --- the uncontended fast path ----------------------------------------------------------------
+    # One caller and nothing else in flight is the common case of a blocking client (a single
+    # thread, or threads that rarely overlap), and there the leader/followers machinery is pure
+    # cost: a slot with its own lock, a dict entry, five trips through the mutex and a hand-off.
+    # ``request`` therefore takes the reader role itself when it finds no other request in flight
+    # and nobody reading, writes the frame and reads until its own reply arrives, into one receive
+    # buffer reused for the life of the connection. Everything else stays as in the slow path:
+    # a thread that sends meanwhile registers its slot and waits (the reader role is taken), and
+    # the replies read here for such threads are filed into their slots and woken, as ``_lead``
+    # does; the reader role is handed over on the way out; the deadline, the liveness rule on a
+    # timeout, and breaking the connection on any socket or stream error are the same; every
+    # chunk goes through :meth:`Session.replies`, so notifications are routed as always.
+
+    def _request_alone(self, frame: bytearray) -> Reply:
+        """:meth:`request` holding the reader role with nothing else in flight (see above)."""
+        try:
+            sock = self._sock
+            if sock is None:
+                raise self._broken or self.closed_error()
+            request_id = next(self._ids)  # Session.stamp, inline
+            _LEN.pack_into(frame, 0, len(frame) - 4)
+            _REQ_ID.pack_into(frame, 6, request_id)
+            mark = self._received
+            timeout = self.timeout
+            deadline = None if timeout is None else time.monotonic() + timeout
+            try:
+                with self._send_lock:
+                    if self._io_lock is None:
+                        sock.sendall(frame)  # plain TCP: the socket's timeout applies
+                    else:
+                        self._write(sock, frame)
+            except (OSError, ValueError) as exc:
+                raise self._fail(exc) from exc
+            rview = self._rview
+            chunk: Any
+            while True:
+                try:
+                    if rview is not None:  # plain TCP, stock recv: straight into the reused buffer
+                        if deadline is not None and not _wait(sock, deadline, write=False):
+                            chunk = None
+                        else:
+                            chunk = rview[: sock.recv_into(rview)]
+                    else:
+                        chunk = self._read(sock, deadline)
+                    if chunk is None:  # past the deadline: the rule of _expire
+                        silent = self.silent_since(mark)
+                        err = self.timeout_error(silent)
+                        if silent:
+                            self._fail(err)
+                        raise err
+                    if not chunk:
+                        raise self.eof_error()
+                    replies = self.replies(chunk)
+                except RequestTimeoutError:
+                    raise
+                except Exception as exc:
+                    raise self._fail(exc) from exc
+                mine = None
+                if len(replies) == 1 and replies[0][0].request_id == request_id:
+                    mine = replies[0]
+                elif replies:
+                    with self._mutex:  # replies to threads that sent meanwhile: as in _lead
+                        for reply in replies:
+                            rid = reply[0].request_id
+                            if rid == request_id:
+                                mine = reply
+                                continue
+                            other = self._slots.get(rid)
+                            if other is not None:  # else: its caller gave up; the reply is dropped
+                                other.reply = reply
+                                _wake(other)
+                if mine is not None:
+                    return mine
+        finally:
+            with self._mutex:
+                self._reading = False
+                self._hand_over()  # a thread that sent meanwhile, or the notification reader
+
     # --- socket primitives ----------------------------------------------------------------------
 
     def _read(self, sock: socket.socket, deadline: Optional[float]) -> Optional[bytes]:
@@ -420,6 +516,8 @@ class Connection(Session):
             if deadline is not None and not _wait(sock, deadline, write=False):
                 return None
             return self._recv_chunk(sock, RECV_SIZE)
+        import ssl  # TLS only (already imported by then): plain-TCP programs do not import ssl
+
         while True:  # TLS: wait outside the lock, read under it without blocking
             with io_lock:
                 try:
@@ -437,6 +535,8 @@ class Connection(Session):
         if io_lock is None:
             sock.sendall(frame)  # plain TCP: the socket's timeout applies
             return
+        import ssl  # TLS only, as in _read
+
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         view = memoryview(frame)
         while view:

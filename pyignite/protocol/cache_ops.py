@@ -7,10 +7,11 @@ starts with the cache prefix: ``i32 cache id, byte flags`` then, with ``WITH_EXP
 
 from __future__ import annotations
 
+import itertools
 import struct
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
-from pyignite.datatypes.base import NO_CONTEXT, CodecContext, decode, encode, encode_item
+from pyignite.datatypes.base import DECODERS, NO_CONTEXT, CodecContext, decode, encode, encode_item
 from pyignite.datatypes.cache_properties import decode_settings, encode_settings
 from pyignite.datatypes.prop_codes import PROP_NAME
 from pyignite.datatypes.standard import java_string_hash
@@ -43,17 +44,31 @@ class CacheRef:
     :ivar expiry: ``(create, update, access)`` in ms (-1 eternal, -2 unchanged) or ``None``.
     """
 
-    __slots__ = ("cache_id", "expiry", "name", "what")
+    __slots__ = ("cache_id", "expiry", "name", "prefixes", "what")
 
     def __init__(self, name: str, expiry: Optional[Tuple[int, int, int]] = None) -> None:
         self.name = name
         self.cache_id = cache_id(name)
         self.expiry = expiry
         self.what = f"cache {name!r}"
+        #: op code -> the first bytes of its requests outside transactions (frame header with the
+        #: length and request id left to the transport, cache id, flags, expiry durations): they
+        #: never change for a cache, so a request starts as a copy of them (see cache_request)
+        self.prefixes: Dict[int, bytes] = {}
 
 
 def cache_request(op_code: int, ref: CacheRef, tx_id: Optional[int] = None) -> bytearray:
-    """A request buffer with the cache prefix written."""
+    """A request buffer with the cache prefix written (copied from ``ref.prefixes`` when it is
+    there; a transaction's requests carry its id, so they are built each time)."""
+    if tx_id is None:
+        prefix = ref.prefixes.get(op_code)
+        if prefix is None:
+            prefix = ref.prefixes[op_code] = bytes(_build_prefix(op_code, ref, None))
+        return bytearray(prefix)
+    return _build_prefix(op_code, ref, tx_id)
+
+
+def _build_prefix(op_code: int, ref: CacheRef, tx_id: Optional[int]) -> bytearray:
     buf = new_request(op_code)
     flags = 0
     if ref.expiry is not None:
@@ -68,9 +83,61 @@ def cache_request(op_code: int, ref: CacheRef, tx_id: Optional[int] = None) -> b
     return buf
 
 
+# --- the hot path: common keys and values inline ------------------------------------------------
+# Single-key operations spend more time in Python than on the wire when every value goes through
+# the generic codec (encode -> type lookup -> the hint's encoder; decode -> the decoder table). The
+# two helpers below write and read the commonest values -- an int as a Long, a str as a String,
+# None -- in place, with exactly the bytes the generic codec produces (tests/test_call_budget.py
+# checks both), and hand everything else to it.
+
+_CODE_LONG = struct.Struct("<Bq")
+_CODE_LEN = struct.Struct("<Bi")
+_LONG = struct.Struct("<q")
+
+
+def encode_value(buf: bytearray, value: Any, hint: Any, ctx: CodecContext) -> None:
+    """:func:`~pyignite.datatypes.base.encode` with int, str and None (without a hint) inline."""
+    if hint is None:
+        vtype = type(value)
+        if vtype is int:
+            if -0x8000000000000000 <= value <= 0x7FFFFFFFFFFFFFFF:
+                buf += _CODE_LONG.pack(4, value)
+                return
+        elif vtype is str:
+            try:
+                data = value.encode("utf-8")
+            except UnicodeEncodeError:
+                pass  # a lone surrogate: the generic encoder raises the ValueError
+            else:
+                buf += _CODE_LEN.pack(9, len(data))
+                buf += data
+                return
+        elif value is None:
+            buf.append(101)
+            return
+    encode(buf, value, hint, ctx)
+
+
 # --- reply parsers -------------------------------------------------------------------------------
 
 def parse_value(frame: bytes, pos: int, ctx: CodecContext) -> Any:
+    """One value; a String, Long, Int or Null is read in place (see encode_value), the rest by
+    :func:`~pyignite.datatypes.base.decode`."""
+    code = frame[pos]
+    if code == 9:
+        (length,) = _INT.unpack_from(frame, pos + 1)
+        end = pos + 5 + length
+        if length >= 0 and end <= len(frame):
+            try:
+                return str(frame[pos + 5 : end], "utf-8")
+            except UnicodeDecodeError:
+                pass  # Java's modified UTF-8 (CESU-8): the String decoder knows it
+    elif code == 4:
+        return _LONG.unpack_from(frame, pos + 1)[0]
+    elif code == 101:
+        return None
+    elif code == 3:
+        return _INT.unpack_from(frame, pos + 1)[0]
     return decode(frame, pos, ctx)[0]
 
 
@@ -134,8 +201,9 @@ def key_op(
     ``req.affinity`` records ``(cache id, key, key hint)``: what partition awareness routes by
     (:mod:`pyignite.protocol.affinity`; issue 9).
     """
-    buf = cache_request(op_code, ref, tx_id)
-    encode(buf, key, key_hint, ctx)
+    prefix = ref.prefixes.get(op_code) if tx_id is None else None
+    buf = bytearray(prefix) if prefix is not None else cache_request(op_code, ref, tx_id)
+    encode_value(buf, key, key_hint, ctx)
     return Request(buf, parse, CacheError, ref.what, (ref.cache_id, key, key_hint), tx_id)
 
 
@@ -151,9 +219,10 @@ def key_value_op(
     ctx: CodecContext = NO_CONTEXT,
 ) -> Request:
     """A key + value operation (put, get_and_put, replace...); ``req.affinity`` as in :func:`key_op`."""
-    buf = cache_request(op_code, ref, tx_id)
-    encode(buf, key, key_hint, ctx)
-    encode(buf, value, value_hint, ctx)
+    prefix = ref.prefixes.get(op_code) if tx_id is None else None
+    buf = bytearray(prefix) if prefix is not None else cache_request(op_code, ref, tx_id)
+    encode_value(buf, key, key_hint, ctx)
+    encode_value(buf, value, value_hint, ctx)
     return Request(buf, parse, CacheError, ref.what, (ref.cache_id, key, key_hint), tx_id)
 
 
@@ -168,13 +237,39 @@ def put(ref: CacheRef, key: Any, value: Any, key_hint: Any = None, value_hint: A
 
 
 def parse_pairs(frame: bytes, pos: int, ctx: CodecContext) -> dict:
-    """``i32 count`` then ``count`` (key, value) pairs, as a dict."""
+    """``i32 count`` then ``count`` (key, value) pairs, as a dict.
+
+    A bulk reply (``get_all`` of up to 100,000 keys) is read in one loop: Long keys and String values
+    in place, every other value straight through the decoder table (what :func:`decode` does, without its call);
+    truncated data raises ``struct.error``/``IndexError``, which ``read_response`` reports as a
+    :class:`~pyignite.exceptions.ParseError`.
+    """
     (count,) = _INT.unpack_from(frame, pos)
     pos += 4
     out = {}
+    decoders = DECODERS
+    unpack_long = _LONG.unpack_from
+    unpack_int = _INT.unpack_from
+    size = len(frame)
     for _ in range(count):
-        key, pos = decode(frame, pos, ctx)
-        value, pos = decode(frame, pos, ctx)
+        code = frame[pos]
+        if code == 4:
+            key = unpack_long(frame, pos + 1)[0]
+            pos += 9
+        else:
+            key, pos = decoders[code](frame, pos + 1, ctx)
+        code = frame[pos]
+        if code == 9:  # a String value: in place unless it is not plain UTF-8 (see parse_value)
+            (length,) = unpack_int(frame, pos + 1)
+            end = pos + 5 + length
+            if length >= 0 and end <= size:
+                try:
+                    out[key] = str(frame[pos + 5 : end], "utf-8")
+                    pos = end
+                    continue
+                except UnicodeDecodeError:
+                    pass
+        value, pos = decoders[code](frame, pos + 1, ctx)
         out[key] = value
     return out
 
@@ -185,9 +280,24 @@ def keys_op(op_code: int, ref: CacheRef, keys: Any, parse: Any = None, tx_id: Op
     keys = list(keys)
     buf = cache_request(op_code, ref, tx_id)
     buf += _INT.pack(len(keys))
-    for key in keys:
-        encode_item(buf, key, ctx)
+    _encode_items(buf, keys, ctx)
     return Request(buf, parse, CacheError, ref.what, tx_id=tx_id)
+
+
+def _encode_items(buf: bytearray, items: Any, ctx: CodecContext) -> None:
+    """:func:`encode_item` of each of ``items``, with ints (Longs) and strs (Strings) inline: the bulk
+    operations' loop (same bytes as the generic codec)."""
+    pack_long = _CODE_LONG.pack
+    pack_len = _CODE_LEN.pack
+    for item in items:
+        vtype = type(item)
+        if vtype is int and -0x8000000000000000 <= item <= 0x7FFFFFFFFFFFFFFF:
+            buf += pack_long(4, item)
+        elif vtype is str and item.isascii():  # ASCII: UTF-8 without surprises (no lone surrogates)
+            buf += pack_len(9, len(item))
+            buf += item.encode("ascii")
+        else:
+            encode_item(buf, item, ctx)
 
 
 def get_all(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
@@ -293,12 +403,10 @@ def clear_keys(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: Codec
 
 def put_all(ref: CacheRef, pairs: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
     """``i32 count`` then (key, value) pairs; each key or value may be a ``(value, hint)`` tuple."""
-    items = list(pairs.items())
     buf = cache_request(op.OP_CACHE_PUT_ALL, ref, tx_id)
-    buf += _INT.pack(len(items))
-    for key, value in items:
-        encode_item(buf, key, ctx)
-        encode_item(buf, value, ctx)
+    buf += _INT.pack(len(pairs))
+    # keys and values alternate on the wire: one flat iterator over them, encoded in one loop
+    _encode_items(buf, itertools.chain.from_iterable(pairs.items()), ctx)
     return Request(buf, None, CacheError, ref.what, tx_id=tx_id)
 
 

@@ -222,3 +222,35 @@ class FrameBuffer:
             if frame is None:
                 return out
             out.append(frame)
+
+    def take(self, chunk: Bytes) -> List[bytes]:
+        """``feed(chunk)`` then ``frames()``, in one pass: the transports' hot path.
+
+        When nothing is buffered (the usual case: replies arrive whole), frames are cut straight out
+        of ``chunk`` and only an incomplete tail is kept, so a reply is copied once (into its own
+        ``bytes``) instead of into the buffer first. ``chunk`` may be a view of a buffer the caller
+        reuses: nothing refers to it after the call.
+        """
+        buf = self._buf
+        if len(buf) != self._pos:  # a partial frame is waiting: join it (rare)
+            self.feed(chunk)
+            return self.frames()
+        if buf:
+            buf.clear()
+            self._pos = 0
+        out: List[bytes] = []
+        size = len(chunk)
+        pos = 0
+        unpack = _LEN.unpack_from
+        while size - pos >= 4:
+            (length,) = unpack(chunk, pos)
+            if length < 0 or length > MAX_FRAME:
+                raise ParseError(f"garbled stream: frame length {length}")
+            end = pos + 4 + length
+            if end > size:
+                break
+            out.append(bytes(chunk[pos + 4 : end]))
+            pos = end
+        if pos < size:
+            buf += chunk[pos:]
+        return out

@@ -66,7 +66,12 @@ class Request:
         self.node: Any = None
         #: requests that must succeed first (binary type registrations found while encoding): the
         #: ones deferred in this thread since the last Request was built (see defer_prerequisite)
-        self.prerequisites: list = take_prerequisites()
+        pending = _DEFERRED.pending  # take_prerequisites(), inline: every request passes here
+        if pending:
+            _DEFERRED.pending = []
+            self.prerequisites: list = pending
+        else:
+            self.prerequisites = []
 
     def __repr__(self) -> str:
         return f"Request(op={int.from_bytes(self.frame[4:6], 'little', signed=True)}, what={self.what!r})"

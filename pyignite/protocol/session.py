@@ -46,10 +46,16 @@ import socket
 import threading
 import uuid
 from collections import OrderedDict
-from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from pyignite.exceptions import AuthenticationError, HandshakeError, ParseError, RequestTimeoutError, SocketError
-from pyignite.protocol.frames import FrameBuffer, ResponseHeader, parse_response_header, stamp
+from pyignite.protocol.frames import (
+    FLAG_NOTIFICATION,
+    FrameBuffer,
+    ResponseHeader,
+    parse_response_header,
+    stamp,
+)
 from pyignite.protocol.handshake import (
     CLIENT_FEATURES,
     PROTOCOL_VERSIONS,
@@ -209,21 +215,20 @@ class Session:
         stamp(frame, request_id)
         return request_id
 
-    def replies(self, chunk: bytes) -> List[Reply]:
+    def replies(self, chunk: Union[bytes, bytearray, memoryview]) -> List[Reply]:
         """Feed bytes read from the stream; return the ``(header, frame)`` of every reply completed.
 
         Raises :class:`ParseError` when the stream is garbled (the transport must then give up the
         connection: it cannot find the next frame boundary).
         """
-        self._frames.feed(chunk)
         out: List[Reply] = []
         flags_header = self.flags_header
-        for frame in self._frames.frames():
+        for frame in self._frames.take(chunk):
             header = parse_response_header(frame, flags_header)
             self._received += 1
             if header.topology is not None:
                 self.topology = header.topology
-            if header.is_notification:
+            if header.flags & FLAG_NOTIFICATION:  # (not the property: this loop is the hot path)
                 self._route_notification(header, frame)
                 continue
             out.append((header, frame))
