@@ -55,7 +55,11 @@ class AioCache(BaseCache):
     def select_row(self, *args: Any, **kwargs: Any) -> Any:
         return self._client._cursor_call(super().select_row(*args, **kwargs))
 
+    def index_query(self, *args: Any, **kwargs: Any) -> Any:
+        return self._client._cursor_call(super().index_query(*args, **kwargs))
+
     scan.__doc__ = BaseCache.scan.__doc__
+    index_query.__doc__ = BaseCache.index_query.__doc__
     select_row.__doc__ = BaseCache.select_row.__doc__
 
 

@@ -791,6 +791,39 @@ class BaseCache:
         )
         return query._begin()
 
+    def index_query(
+        self,
+        value_type: str,
+        index_name: Optional[str] = None,
+        criteria: Optional[Iterable] = None,
+        limit: int = 0,
+        partition: int = -1,
+        local: bool = False,
+        page_size: int = query_ops.DEFAULT_PAGE_SIZE,
+    ) -> Any:
+        """Entries read through a sorted SQL index of the cache (``OP_QUERY_INDEX``; Ignite 2.14+).
+
+        :param value_type: the value type the index belongs to (its binary type name, e.g.
+            ``'Person'`` or ``'my.pkg.Person'``, as the cache's query entity names it);
+        :param index_name: (optional) the index to use; by default the server picks one whose leading
+            fields are those of ``criteria``;
+        :param criteria: (optional) a list of conditions built with :mod:`pyignite.index_query`
+            (``eq``, ``gt``, ``gte``, ``lt``, ``lte``, ``between``, ``in_``) on the index fields,
+            following the index's field order; none: every entry, in index order;
+        :param limit: (optional) at most this many rows (0, the default: all);
+        :param partition: (optional) only this partition (negative: all);
+        :param local: (optional) only the connected node's entries;
+        :param page_size: (optional) rows per round trip (default 1024).
+        :return: a cursor (like :meth:`scan`) yielding ``(key, value)`` tuples in index order.
+        :raises NotSupportedByClusterError: the server lacks index queries (``INDEX_QUERY``);
+        :raises CacheError: the server refused the query (no such type or index, criteria that do
+            not fit the index...), with its message;
+        :raises ParameterError: a bad argument (nothing is sent).
+        """
+        from pyignite.index_query import index_query_call
+
+        return index_query_call(self, value_type, index_name, criteria, limit, partition, local, page_size)
+
     def select_row(
         self,
         query_str: str,
