@@ -427,6 +427,67 @@ class BaseClient:
 
         return Services(self)
 
+    # --- distributed data structures and the data streamer --------------------------------------
+
+    def atomic_long(
+        self, name: str, initial: int = 0, create: bool = True, atomic_sequence_reserve_size: Optional[int] = None,
+        cache_mode: Any = None, backups: Optional[int] = None, group_name: Optional[str] = None,
+    ) -> Any:
+        """The distributed AtomicLong ``name`` (:class:`~pyignite.datastructures.AtomicLong`; Ignite 2.14+).
+
+        :param name: its name in the cluster;
+        :param initial: (optional) its value if it is created now (default 0; ignored if it exists);
+        :param create: (optional) create it if missing (default True); with False, return ``None``
+            when it does not exist;
+        :param atomic_sequence_reserve_size: (optional) and
+        :param cache_mode: (optional, :class:`~pyignite.datatypes.cache_config.CacheMode`),
+        :param backups: (optional),
+        :param group_name: (optional) the ``AtomicConfiguration`` it is created with; when none is
+            given, the cluster's default atomics configuration applies. ``group_name`` also selects
+            the cache group of an existing AtomicLong, so give the same one every time.
+        :raises NotSupportedByClusterError: the server lacks the data structure operations;
+        :raises ParameterError: a bad argument (nothing is sent).
+        """
+        from pyignite.datastructures import atomic_long_call
+        from pyignite.protocol.datastructures_ops import AtomicConfig
+
+        given = {k: v for k, v in (("atomic_sequence_reserve_size", atomic_sequence_reserve_size),
+                                   ("cache_mode", cache_mode), ("backups", backups)) if v is not None}
+        config = AtomicConfig(group_name=group_name, **given) if given or group_name is not None else None
+        return atomic_long_call(self, name, initial, create, config)
+
+    def ignite_set(
+        self, name: str, create: bool = True, atomicity_mode: Any = 1, cache_mode: Any = 2, backups: int = 1,
+        group_name: Optional[str] = None, collocated: bool = False, keep_binary: bool = True,
+        page_size: int = 1024,
+    ) -> Any:
+        """The distributed set ``name`` (:class:`~pyignite.datastructures.IgniteSet`; Ignite 2.14+).
+
+        :param name: its name in the cluster;
+        :param create: (optional) create it if missing (default True) with the configuration below;
+            with False, return ``None`` when it does not exist;
+        :param atomicity_mode: (optional) :class:`~pyignite.datatypes.cache_config.CacheAtomicityMode`
+            of its cache (default ``ATOMIC``);
+        :param cache_mode: (optional) :class:`~pyignite.datatypes.cache_config.CacheMode` (default
+            ``PARTITIONED``);
+        :param backups: (optional) backup copies (default 1, unlike Java's 0: without
+            ``group_name`` sets and AtomicLongs share the cache group ``default-ds-group``, whose
+            caches must all have the same number of backups, and atomics default to 1);
+        :param group_name: (optional) cache group of its cache;
+        :param collocated: (optional) keep all its values on one node (default False: spread over
+            the cluster) -- fast for small sets;
+        :param keep_binary: (optional) the server stores values in binary form (default True; False
+            makes it deserialize them into Java classes, which must then exist on the server);
+        :param page_size: (optional) values per round trip when iterating (default 1024).
+        :raises NotSupportedByClusterError: the server lacks the data structure operations;
+        :raises ParameterError: a bad argument (nothing is sent).
+        """
+        from pyignite.datastructures import ignite_set_call
+        from pyignite.protocol.datastructures_ops import SetConfig
+
+        config = SetConfig(atomicity_mode, cache_mode, backups, group_name, collocated)
+        return ignite_set_call(self, name, create, config, keep_binary, page_size)
+
     # --- binary types (issue 6) ------------------------------------------------------------------
 
     def get_binary_type(self, binary_type: Union[str, int]) -> Any:

@@ -86,12 +86,16 @@ CAPABILITIES: Dict[str, Capability] = dict(
         _cap("heartbeats", "heartbeat requests and the server's idle timeout", BITMASK_VERSION, Feature.HEARTBEAT,
              "2.13"),
         _cap("continuous queries", "continuous queries (server-pushed cache events)", (1, 4, 0), since="2.10"),
-        _cap("index queries", "index queries", BITMASK_VERSION, Feature.INDEX_QUERY, "2.14"),
-        _cap("index query limit", "a limit on index query results", BITMASK_VERSION, Feature.INDEX_QUERY_LIMIT,
-             "2.16"),
-        _cap("data streamer", "the thin client data streamer", BITMASK_VERSION, since="2.14"),
-        _cap("atomic long", "the distributed AtomicLong", BITMASK_VERSION, since="2.13"),
-        _cap("ignite set", "the distributed IgniteSet", BITMASK_VERSION, since="2.14"),
+        _cap("index queries", "index queries (OP_QUERY_INDEX)", BITMASK_VERSION, Feature.INDEX_QUERY, "2.14"),
+        _cap("index query limit", "a limit on index query results applied by the server", BITMASK_VERSION,
+             Feature.INDEX_QUERY_LIMIT, "2.16"),
+        # The next three have no feature bit. Their first releases are those whose ClientMessageParser
+        # knows the ops (read in the released ignite-core jars: 8000/8001 from 2.11.0 on, absent from
+        # 2.10.0; 9000-9023 from 2.14.0 on, absent from 2.13.0).
+        _cap("data streamer", "the thin client data streamer (OP_DATA_STREAMER_START)", BITMASK_VERSION,
+             since="2.11"),
+        _cap("atomic long", "the distributed AtomicLong (ops 9000-9007)", BITMASK_VERSION, since="2.14"),
+        _cap("ignite set", "the distributed IgniteSet (ops 9010-9023)", BITMASK_VERSION, since="2.14"),
     ]
 )
 

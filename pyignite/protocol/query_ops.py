@@ -249,10 +249,12 @@ class CursorCore:
 
     def __init__(
         self, kind: int, open_op: int, error: type, what: str, limit: Optional[int] = None,
-        with_names: bool = False,
+        with_names: bool = False, page_op: Optional[int] = None,
     ) -> None:
         self.kind = kind
-        self.page_op = _PAGE_OPS[open_op]
+        #: the next-page op: the one of ``open_op``, or ``page_op`` for cursors of other resources
+        #: (an IgniteSet iterator) that subclass this core
+        self.page_op = _PAGE_OPS[open_op] if page_op is None else page_op
         self.error = error
         self.what = what
         self.remaining = limit
