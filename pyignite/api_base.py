@@ -488,6 +488,34 @@ class BaseClient:
         config = SetConfig(atomicity_mode, cache_mode, backups, group_name, collocated)
         return ignite_set_call(self, name, create, config, keep_binary, page_size)
 
+    def streamer(
+        self, cache: Any, allow_overwrite: bool = False, skip_store: bool = False, per_node_buffer: int = 1024,
+        per_node_parallel: int = 4, flush_interval: Optional[float] = None, mode: str = "auto",
+    ) -> Any:
+        """A data streamer that bulk-loads entries into ``cache`` (see :mod:`pyignite.streamer`).
+
+        :param cache: a cache object or a cache name (the cache must exist);
+        :param allow_overwrite: (optional) replace values of keys already in the cache (default
+            False, Ignite's default: such keys keep their values, which is the fastest way to load);
+        :param skip_store: (optional) do not write through to the cache store (default False);
+        :param per_node_buffer: (optional) entries per batch sent to a node (default 1024);
+        :param per_node_parallel: (optional) batches in flight per node (default 4);
+        :param flush_interval: (optional) also send buffered entries every this many seconds;
+        :param mode: (optional) ``"auto"`` (default): the server's streamer, or pipelined
+            ``put_all`` batches where the server lacks it; ``"streamer"``: the streamer or
+            :class:`~pyignite.exceptions.NotSupportedByClusterError`; ``"put_all"``: always ``put_all``.
+        :return: a :class:`~pyignite.streamer.DataStreamer` (``Client``) or
+            :class:`~pyignite.streamer.AioDataStreamer` (``AioClient``), a (async) context manager
+            that flushes and closes on exit. No I/O happens until entries are added.
+        :raises ParameterError: a bad argument.
+        """
+        from pyignite.streamer import streamer_call
+
+        return streamer_call(
+            self, cache, allow_overwrite=allow_overwrite, skip_store=skip_store, per_node_buffer=per_node_buffer,
+            per_node_parallel=per_node_parallel, flush_interval=flush_interval, mode=mode,
+        )
+
     # --- binary types (issue 6) ------------------------------------------------------------------
 
     def get_binary_type(self, binary_type: Union[str, int]) -> Any:

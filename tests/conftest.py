@@ -16,7 +16,9 @@ fixture            client port(s)         what
 ``auth_tls_node``  10960                  authentication and TLS (user ignite/ignite)
 (test_failover)    10970..10972           three nodes the failover tests kill and restart
 persistent_node    10980                  persistence (cluster state and WAL tests)
-(cq tests)         10990                  one node test_continuous_query.py kills
+(cq tests)         10990                  one node test_continuous_query.py kills; one node with a
+                                          1 GiB data region for test_streamer's 1,000,000 entries
+                                          (``-m slow``); each test starts and stops its own
 ``examples``       10800..10802           three nodes with SQL for the examples, which connect to
                                           127.0.0.1:10800 as the specification's examples do
 =================  =====================  ====================================================
