@@ -97,6 +97,12 @@ BENCHMARKS: Dict[str, Dict[str, Any]] = {
         "node": {"base_port": 10990, "nodes": 1, "sql": False},
         "limit": 900,
     },
+    "streamer": {
+        "full": ["--entries", "1000000", "--repeat", "1"],
+        "quick": ["--entries", "50000", "--repeat", "1"],
+        "port": 10990,
+        "limit": 900,
+    },
     "partition_awareness": {
         "full": ["--seconds", "1", "--repeat", "3"],
         "quick": ["--quick"],
