@@ -174,3 +174,25 @@ def test_old_server_is_refused(client: Any, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(conn, "features", frozenset(conn.features) - {Feature.INDEX_QUERY})
     with pytest.raises(NotSupportedByClusterError, match="INDEX_QUERY"):
         client.get_cache("x").index_query("T")
+
+
+def test_async_iteration(people: Any, sql_node: Tuple[str, int]) -> None:
+    """``async for`` and ``async with`` straight on the AioCache method (no proxy)."""
+    import asyncio
+
+    from pyignite import AioClient
+
+    _, cache, value_type, table = people
+
+    async def main() -> Tuple[List[int], List[int]]:
+        async with AioClient().connect(*sql_node) as client:
+            aio_cache = client.get_cache(cache.name)
+            streamed = [k async for k, _ in aio_cache.index_query(value_type, criteria=[gt("AGE", 60)], page_size=8)]
+            async with aio_cache.index_query(value_type, criteria=[gt("AGE", 60)], limit=3) as cursor:
+                first = [k async for k, _ in cursor]
+            return streamed, first
+
+    streamed, first = asyncio.run(main())
+    expected = _sql_ids(people[0], table, "age > 60", order="age, id")
+    assert sorted(streamed) == sorted(expected)
+    assert first == expected[:3]
