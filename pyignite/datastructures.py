@@ -23,8 +23,9 @@ any number of clients and threads may share them, and they survive the client. `
 and ``close()`` (IgniteSet) delete them cluster-wide; later operations on them raise
 :class:`~pyignite.exceptions.CacheError` with status ``RESOURCE_DOES_NOT_EXIST`` (1011).
 
-Server support: Ignite 2.14 and newer. An older server does not know the operations: the first one
-raises :class:`~pyignite.exceptions.NotSupportedByClusterError`.
+Server support: Ignite 2.14 and newer. An older server does not know the operations: it answers
+``INVALID_OP_CODE``, which the client raises as :class:`~pyignite.exceptions.NotSupportedByClusterError`
+naming the capability (``"atomic long"``, ``"ignite set"``).
 
 IgniteSet values are stored by the server as binary objects (``keep_binary=True``, the default), so
 Complex objects need no Java class on the server; Python ``set`` semantics follow from Ignite's
@@ -36,32 +37,15 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Optional
 
-from pyignite.exceptions import CacheError, ParameterError
+from pyignite.exceptions import ParameterError
 from pyignite.protocol import datastructures_ops as ds
 from pyignite.protocol import op_codes as op
-from pyignite.protocol.capabilities import refused
 from pyignite.protocol.request import Request
 
 __all__ = ["AtomicLong", "IgniteSet"]
 
 #: entries per round trip of an IgniteSet iteration unless told otherwise
 DEFAULT_SET_PAGE_SIZE = 1024
-
-
-def _run(client: Any, capability: str, req: Request) -> Any:
-    """Run ``req``; an ``INVALID_OP_CODE`` answer becomes NotSupportedByClusterError."""
-
-    def plan() -> Any:
-        try:
-            result = yield req
-        except CacheError as exc:
-            err = refused(capability, exc)
-            if err is not None:
-                raise err from exc
-            raise
-        return result
-
-    return client._drive(plan())
 
 
 class AtomicLong:
@@ -85,7 +69,7 @@ class AtomicLong:
         return f"<AtomicLong {self.name!r}>"
 
     def _op(self, op_code: int, *args: int) -> Any:
-        return _run(self._client, "atomic long", ds.atomic_long_op(op_code, self.name, self.group_name, *args))
+        return self._client._execute(ds.atomic_long_op(op_code, self.name, self.group_name, *args))
 
     def get(self) -> Any:
         """The current value."""
@@ -165,13 +149,7 @@ def atomic_long_call(client: Any, name: str, initial: int, create: bool, config:
         req = ds.atomic_long_op(op.OP_ATOMIC_LONG_EXISTS, name, group)
 
     def plan() -> Any:
-        try:
-            result = yield req
-        except CacheError as exc:
-            err = refused("atomic long", exc)
-            if err is not None:
-                raise err from exc
-            raise
+        result = yield req
         if not create and not result:
             return None
         return handle
@@ -218,7 +196,7 @@ class IgniteSet:
         return self._ref.cache_id
 
     def _run(self, req: Request) -> Any:
-        return _run(self._client, "ignite set", req)
+        return self._client._execute(req)
 
     def _one(self, op_code: int, value: Any) -> Any:
         return self._run(ds.set_value_op(op_code, self._ref, value, self._keep_binary, self._client._ctx))
@@ -319,13 +297,7 @@ def ignite_set_call(client: Any, name: str, create: bool, config: Optional[ds.Se
     req = ds.set_get_or_create(name, config if create else None)
 
     def plan() -> Any:
-        try:
-            ref = yield req
-        except CacheError as exc:
-            err = refused("ignite set", exc)
-            if err is not None:
-                raise err from exc
-            raise
+        ref = yield req
         return None if ref is None else IgniteSet(client, ref, keep_binary, page_size)
 
     return client._drive(plan())

@@ -47,9 +47,9 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Deque, Iterable, Optional, Tuple
 
-from pyignite.exceptions import CacheError, ParameterError
+from pyignite.exceptions import CacheError, NotSupportedByClusterError, ParameterError
 from pyignite.protocol import streamer_ops as so
-from pyignite.protocol.capabilities import refused, supports
+from pyignite.protocol.capabilities import supports
 from pyignite.protocol.streamer_ops import Batch, StreamerCore
 
 __all__ = ["AioDataStreamer", "BaseDataStreamer", "DataStreamer"]
@@ -170,14 +170,11 @@ class BaseDataStreamer:
             self.loaded += batch.count
             self.batches += 1
             return None
-        if self._core.mode == "streamer" and isinstance(error, CacheError):
-            err = refused("data streamer", error)
-            if err is not None:
-                if self._requested == "streamer":
-                    error = err
-                else:
-                    self._core.mode = "put_all"
-                    return self._core.request(batch, "put_all")
+        if (self._core.mode == "streamer" and self._requested == "auto"
+                and isinstance(error, NotSupportedByClusterError) and error.capability == "data streamer"):
+            # the server answered INVALID_OP_CODE: it predates the streamer; same batch as put_all
+            self._core.mode = "put_all"
+            return self._core.request(batch, "put_all")
         if self._error is None:
             self._error = error
         return None

@@ -238,10 +238,11 @@ def test_set_async(node: Tuple[str, int]) -> None:
     asyncio.run(main())
 
 
-def test_old_server_is_refused(client: Client) -> None:
-    """A server without the ops (before 2.14) answers INVALID_OP_CODE: NotSupportedByClusterError."""
-    from pyignite.protocol.capabilities import refused
+def test_old_server_is_refused() -> None:
+    """A server before 2.14 answers the ops with INVALID_OP_CODE: NotSupportedByClusterError naming
+    the capability and the first release that has it."""
+    from pyignite.protocol.capabilities import unknown_op_error
 
-    err = refused("ignite set", CacheError("Invalid request op code: 9010", status.INVALID_OP_CODE))
-    assert isinstance(err, NotSupportedByClusterError) and "2.14" in str(err)
-    assert refused("ignite set", CacheError("other", status.FAILED)) is None
+    for op_code, name in ((9000, "atomic long"), (9007, "atomic long"), (9010, "ignite set"), (9023, "ignite set")):
+        err = unknown_op_error(op_code, "Invalid request op code")
+        assert isinstance(err, NotSupportedByClusterError) and err.capability == name and "2.14" in str(err)

@@ -147,9 +147,10 @@ def test_exception_in_block_keeps_what_was_added(client: Client, fresh_cache: An
 def test_fallback_when_the_server_lacks_the_op(client: Client) -> None:
     """A server before Ignite 2.11 answers OP_DATA_STREAMER_START with INVALID_OP_CODE: the batch is
     sent again as put_all (mode "auto") or the error is NotSupportedByClusterError (mode "streamer")."""
+    from pyignite.protocol.capabilities import unknown_op_error
     from pyignite.protocol.streamer_ops import Batch
 
-    refusal = CacheError("Invalid request op code: 8000", status.INVALID_OP_CODE)
+    refusal = unknown_op_error(8000, "Invalid request op code: 8000")  # what the runner raises
     auto = client.streamer("c")
     batch = Batch(None)
     again = auto._settle(batch, refusal)
@@ -157,7 +158,8 @@ def test_fallback_when_the_server_lacks_the_op(client: Client) -> None:
     assert int.from_bytes(again.frame[4:6], "little") == 1004  # OP_CACHE_PUT_ALL
     strict = client.streamer("c", mode="streamer")
     assert strict._settle(Batch(None), refusal) is None
-    assert isinstance(strict._error, NotSupportedByClusterError)
+    assert strict._error is refusal and strict.mode == "streamer"
+    assert isinstance(refusal, NotSupportedByClusterError) and "2.11" in str(refusal)
 
 
 def test_async_streamer(node: Tuple[str, int]) -> None:
