@@ -20,7 +20,10 @@ column names (``AGE`` for a field ``age`` declared without quotes). The criteria
 index's fields from the first one on (the server refuses ``('B' ...)`` alone on an index of
 ``(A, B)``); without ``index_name`` the server picks an index whose leading fields are the criteria's.
 
-Server support: Ignite 2.14 and newer (feature ``INDEX_QUERY``); ``limit`` is applied by the server
+Server support: Ignite 2.14 and newer (feature ``INDEX_QUERY``); but Ignite 2.14 to 2.16 resolve
+the value type as a Java class on the server, so a type without one there (an SQL DDL table, objects
+written by this client) needs Ignite 2.17 or newer -- older servers fail the query with the type's
+name as the message; ``limit`` is applied by the server
 from Ignite 2.16 on (``INDEX_QUERY_LIMIT``) and by the cursor on older servers. An older server makes
 ``index_query`` raise :class:`~pyignite.exceptions.NotSupportedByClusterError` before anything is
 sent. The server needs the SQL indexes, so the cache must have a query entity with an index (no

@@ -44,9 +44,21 @@ def people(sql_client: Any) -> Iterator[Tuple[Any, Any, str]]:
         sql_client.sql(f"INSERT INTO {table} (id, name, age, city) VALUES {', '.join(values)}", query_args=args)
     cache = sql_client.get_cache(cache_name)
     try:
+        if _server_release(sql_client) < (2, 17):
+            # Ignite 2.14-2.16 look the value type up as a Java class on the server: a type made by
+            # SQL DDL (or by this client) has none, and the query fails with the type's name
+            with pytest.raises(CacheError, match=value_type):
+                list(cache.index_query(value_type, criteria=[gt("AGE", 30)]))
+            pytest.skip("index queries over a value type without a Java class need Ignite 2.17+ (checked above)")
         yield sql_client, cache, value_type, table
     finally:
         sql_client.sql(f"DROP TABLE {table}")
+
+
+def _server_release(client: Any) -> Tuple[int, ...]:
+    """(major, minor) of the node's Ignite release, from its SYS.NODES view (e.g. '2.17.0#2024...')."""
+    (version,) = next(iter(client.sql("SELECT VERSION FROM SYS.NODES")))
+    return tuple(int(part) for part in str(version).split("#")[0].split(".")[:2])
 
 
 def _ids(rows: Any) -> List[int]:
