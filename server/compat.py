@@ -51,7 +51,7 @@ AREAS: Dict[str, Tuple[Tuple[str, ...], bool, Tuple[str, ...], Tuple[str, ...]]]
                   ("tests/test_capabilities.py",)),
     "key-value": ((), False, ("tests/test_cache_api.py", "tests/test_datatypes_integration.py",
                               "tests/test_cache_config.py"), ("tests/test_cache_api.py",)),
-    "SQL, scan": ((), True, ("tests/test_sql.py", "tests/test_scan.py"), ("tests/test_scan.py",)),
+    "SQL and scan": ((), True, ("tests/test_sql.py", "tests/test_scan.py"), ("tests/test_scan.py",)),
     "binary objects": ((), True, ("tests/test_binary.py", "tests/test_binary_sql.py", "tests/test_interop.py"),
                        ("tests/test_binary_sql.py",)),
     "transactions": (("transactions",), False, ("tests/test_tx.py",), ("tests/test_tx.py",)),
@@ -64,7 +64,7 @@ AREAS: Dict[str, Tuple[Tuple[str, ...], bool, Tuple[str, ...], Tuple[str, ...]]]
     "continuous queries": (("continuous queries",), False, ("tests/test_continuous_query.py",), ()),
     "data streamer": (("data streamer",), False, ("tests/test_streamer.py",), ()),
     "index queries": (("index queries",), True, ("tests/test_index_query.py",), ()),
-    "atomics, sets": (("atomic long", "ignite set"), False, ("tests/test_datastructures.py",), ()),
+    "atomics and sets": (("atomic long", "ignite set"), False, ("tests/test_datastructures.py",), ()),
     "heartbeats": (("heartbeats",), False, ("tests/test_heartbeat.py",), ()),
 }
 
