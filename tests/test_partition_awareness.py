@@ -175,6 +175,19 @@ def test_router_staleness_and_routing() -> None:
     assert router.route(req, None) is None  # type: ignore[arg-type]
 
 
+def test_router_keeps_only_the_maps_it_asked_for() -> None:
+    """Releases before 2.14 list caches of other partition counts in a requested cache's group, with
+    the group's map: a cache's map is taken only from a reply to a request for it."""
+    router = PartitionRouter()
+    asked, other = CacheRef("asked"), CacheRef("other")
+    group = CacheAffinity([N1, N2] * 512, {})
+    router.update((3, 0), {asked.cache_id: group, other.cache_id: group}, [asked.cache_id])
+    assert router.affinity(asked.cache_id) is group
+    assert router.affinity(other.cache_id) is None and router.stale(other.cache_id)
+    router.update((3, 0), {other.cache_id: CacheAffinity([N2] * 17, {})}, [other.cache_id])
+    assert router.affinity(other.cache_id).partitions == 17  # type: ignore[union-attr]
+
+
 # --- which nodes a client keeps connections to (no Ignite needed) ----------------------------------
 
 A, B, C = ("127.0.0.1", 1), ("127.0.0.1", 2), ("127.0.0.1", 3)

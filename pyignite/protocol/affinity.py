@@ -346,18 +346,24 @@ class PartitionRouter:
         """Record the maps of an ``OP_CACHE_PARTITIONS`` reply made at ``version``.
 
         A requested cache missing from the reply (it does not exist) is recorded as not routable.
-        Entries are stamped with the newer of ``version`` and ``asked_at`` (the newest version known
-        when the request was sent), so a reply from a node that lags behind does not make every
-        request fetch the map again; the next topology change does.
+        Only the requested caches are recorded (all of the reply when ``requested`` is empty): the
+        reply also names the other caches of each cache's group, and releases before 2.14 put caches
+        with other partition counts in that group too (a 17-partition cache listed beside a
+        1024-partition one, with the 1024-partition map), so a cache is trusted only with the map
+        asked for it. Entries are stamped with the newer of ``version`` and ``asked_at`` (the newest
+        version known when the request was sent), so a reply from a node that lags behind does not
+        make every request fetch the map again; the next topology change does.
         """
         self.observe(version)
         stamp: TopologyVersion = version if asked_at is None or version >= asked_at else asked_at
         caches = self._caches
-        for cid in requested:
+        wanted = set(requested)
+        for cid in wanted:
             if cid not in maps:
                 caches[cid] = (stamp, None)
         for cid, aff in maps.items():
-            caches[cid] = (stamp, aff)
+            if not wanted or cid in wanted:
+                caches[cid] = (stamp, aff)
 
     def unroutable(self, cache_ids: Iterable[int]) -> None:
         """Do not route the keys of ``cache_ids`` until the topology changes (the server refused to
