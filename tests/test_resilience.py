@@ -375,6 +375,11 @@ class FlakyConnection(Connection):
             self._fail(OSError("injected: broken after the write"))
         return request_id
 
+    def request(self, frame: bytearray) -> Any:
+        if self.arm is not None:  # armed: through send() (request() may skip it on an idle connection)
+            return self.receive(self.send(frame))
+        return super().request(frame)
+
 
 class FlakyClient(Client):
     _connection_class = FlakyConnection
@@ -564,9 +569,23 @@ SENT = _Sent()
 
 
 class RecordingConnection(Connection):
+    """Records every request written, whichever way (request() may or may not go through send();
+    the tests using it are single-threaded)."""
+
+    in_request = False
+
     def send(self, frame: bytearray) -> int:
-        SENT.record(self, frame)
+        if not self.in_request:
+            SENT.record(self, frame)
         return super().send(frame)
+
+    def request(self, frame: bytearray) -> Any:
+        SENT.record(self, frame)
+        self.in_request = True
+        try:
+            return super().request(frame)
+        finally:
+            self.in_request = False
 
 
 class RecordingAioConnection(AioConnection):
