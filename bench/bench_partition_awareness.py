@@ -7,6 +7,10 @@ What is measured: cache GET of an int key with a short string value, and PUT of 
 * blocking client, one thread, one request at a time;
 * asyncio client, 32 concurrent tasks on one client;
 
+and multi-key GET_ALL and PUT_ALL of 100 keys at a time (calls per second), blocking and asyncio
+(32 tasks) -- a partition-aware client splits each call by primary node and sends the parts to
+the three nodes at once --
+
 each with ``partition_aware=True`` (every request goes to its key's primary node; the client keeps a
 connection to each node) and ``partition_aware=False`` (every request goes through the one node the
 client is connected to, which forwards two thirds of them to another node). Both clients are given
@@ -39,6 +43,8 @@ CACHE = "bench_partition_awareness"
 KEYS = 1000
 VALUE = "value-" + "x" * 26  # a 32-character string
 TASKS = 32
+BATCH = 100  # keys per get_all / put_all
+BATCHES = [list(range(i, KEYS, KEYS // BATCH)) for i in range(KEYS // BATCH)]  # keys spread over the nodes
 
 
 # --- ours ----------------------------------------------------------------------------------------------
@@ -88,6 +94,9 @@ def _bench_sync(nodes: List[Any], aware: bool, seconds: float, repeat: int, out:
         rate(cache.get, 0.2, 1)  # warm up
         out[f"sync get {mode}"] = rate(cache.get, seconds, repeat)
         out[f"sync put {mode}"] = rate(lambda k: cache.put(k, VALUE), seconds, repeat)
+        batches = [(b, {k: VALUE for k in b}) for b in BATCHES]
+        out[f"sync get_all {mode}"] = rate(lambda k: cache.get_all(batches[k % len(batches)][0]), seconds, repeat)
+        out[f"sync put_all {mode}"] = rate(lambda k: cache.put_all(batches[k % len(batches)][1]), seconds, repeat)
 
 
 async def _bench_aio(nodes: List[Any], aware: bool, seconds: float, repeat: int, out: Dict[str, float]) -> None:
@@ -99,6 +108,8 @@ async def _bench_aio(nodes: List[Any], aware: bool, seconds: float, repeat: int,
         await rate_tasks(cache.get, 0.2, 1)  # warm up
         out[f"aio get {mode}"] = await rate_tasks(cache.get, seconds, repeat)
         out[f"aio put {mode}"] = await rate_tasks(lambda k: cache.put(k, VALUE), seconds, repeat)
+        out[f"aio get_all {mode}"] = await rate_tasks(
+            lambda k: cache.get_all(BATCHES[k % len(BATCHES)]), seconds, repeat)
 
 
 def bench_ours(ports: List[int], seconds: float, repeat: int) -> Dict[str, float]:
@@ -117,8 +128,10 @@ import asyncio, json, sys, time
 from pyignite import AioClient, Client
 
 ports = [int(p) for p in sys.argv[1].split(",")]
-seconds, repeat, KEYS, VALUE, CACHE, TASKS = (
-    float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6], int(sys.argv[7]))
+seconds, repeat, KEYS, VALUE, CACHE, TASKS, BATCH = (
+    float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6], int(sys.argv[7]),
+    int(sys.argv[8]))
+BATCHES = [list(range(i, KEYS, KEYS // BATCH)) for i in range(KEYS // BATCH)]
 nodes = [("127.0.0.1", p) for p in ports]
 out = {}
 
@@ -161,6 +174,9 @@ for aware in (True, False):
     rate(cache.get, 0.2, 1)
     out["sync get " + mode] = rate(cache.get, seconds, repeat)
     out["sync put " + mode] = rate(lambda k: cache.put(k, VALUE), seconds, repeat)
+    batches = [(b, {k: VALUE for k in b}) for b in BATCHES]
+    out["sync get_all " + mode] = rate(lambda k: cache.get_all(batches[k % len(batches)][0]), seconds, repeat)
+    out["sync put_all " + mode] = rate(lambda k: cache.put_all(batches[k % len(batches)][1]), seconds, repeat)
     client.close()
 
     async def aio():
@@ -171,6 +187,8 @@ for aware in (True, False):
             await rate_tasks(cache.get, 0.2, 1)
             out["aio get " + mode] = await rate_tasks(cache.get, seconds, repeat)
             out["aio put " + mode] = await rate_tasks(lambda k: cache.put(k, VALUE), seconds, repeat)
+            out["aio get_all " + mode] = await rate_tasks(
+                lambda k: cache.get_all(BATCHES[k % len(BATCHES)]), seconds, repeat)
 
     asyncio.run(aio())
 print(json.dumps(out))
@@ -180,6 +198,7 @@ print(json.dumps(out))
 def bench_official(ports: List[int], seconds: float, repeat: int) -> Dict[str, float]:
     return run_official(
         OFFICIAL, ",".join(map(str, ports)), str(seconds), str(repeat), str(KEYS), VALUE, CACHE, str(TASKS),
+        str(BATCH),
     )
 
 
@@ -190,6 +209,9 @@ LABELS = [
     ("sync put", "put, 1 thread"),
     ("aio get", f"aio get, {TASKS} tasks"),
     ("aio put", f"aio put, {TASKS} tasks"),
+    ("sync get_all", f"get_all of {BATCH} keys (calls), 1 thread"),
+    ("sync put_all", f"put_all of {BATCH} keys (calls), 1 thread"),
+    ("aio get_all", f"aio get_all of {BATCH} keys (calls), {TASKS} tasks"),
 ]
 
 
@@ -214,7 +236,7 @@ def main() -> None:
     for key, label in LABELS:
         for mode in ("on", "off"):
             rows.append((f"{label}, partition awareness {mode}", ours[f"{key} {mode}"], theirs[f"{key} {mode}"], None))
-    print_table("Single-key operations on 3 nodes, partition awareness on and off", rows)
+    print_table("Single-key and multi-key operations on 3 nodes, partition awareness on and off", rows)
     print("What partition awareness gains (on / off):")
     for key, label in LABELS:
         print(f"  {label}: pyignite {ours[f'{key} on'] / ours[f'{key} off']:.2f}x, "

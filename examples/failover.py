@@ -7,7 +7,7 @@ client raises ReconnectError, which ends this example. (The test suite does exac
 tests/test_examples.py stops the node in use, one after the other, while this runs.)
 """
 
-from pyignite import Client
+from pyignite import Client, RetryNone
 from pyignite.datatypes.cache_config import CacheMode
 from pyignite.datatypes.prop_codes import PROP_CACHE_MODE, PROP_NAME
 from pyignite.exceptions import ReconnectError, SocketError
@@ -18,7 +18,9 @@ nodes = [
     ('127.0.0.1', 10802),
 ]
 
-client = Client(timeout=4.0)
+# retry_policy=RetryNone(): show every failure, as the specification's example does; by default
+# (RetryLimit(3)) the idempotent get and put below would be resent on the next node transparently
+client = Client(timeout=4.0, retry_policy=RetryNone())
 client.connect(nodes)
 # or, to come back to the first node after the last one:
 #     from pyignite.connection import RoundRobin

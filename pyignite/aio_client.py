@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from typing import Any, Awaitable, Coroutine, Generator, List, Optional
 
 from pyignite.aio_cache import AioCache
@@ -60,11 +61,13 @@ from pyignite.continuous import AioContinuousQuery
 from pyignite.cursors import AioCursor
 from pyignite.datatypes.base import MissingBinaryType
 from pyignite.exceptions import CacheError, ParseError, ReconnectError, SocketError
-from pyignite.monitoring import EventDispatcher
+from pyignite.monitoring import EventDispatcher, logger
 from pyignite.protocol import cluster_ops  # node discovery (partition awareness, issue 9)
-from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, PartitionAwareness
+from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, KeySplit, PartitionAwareness
 from pyignite.protocol.frames import op_code_of
+from pyignite.protocol.keepalive import KeepAlive, endpoint_addresses, idle_timeout_request
 from pyignite.protocol.request import Request, read_response, typed_reply
+from pyignite.protocol.retry import connection_lost, decide, mark_unsent
 from pyignite.transaction import AioTransaction, ContextTxBinding
 
 __all__ = ["AioClient"]
@@ -85,7 +88,9 @@ class AioClient(BaseClient):
     :param protocol_version: propose this protocol version first;
     :param event_listeners: objects notified of connection and query events;
     :param partition_aware: route single-key operations to their key's primary node (``None``:
-        when ``connect()`` gets a list of several nodes; see :mod:`pyignite.client`).
+        when ``connect()`` gets a list of several nodes; see :mod:`pyignite.client`);
+    :param retry_policy: ``heartbeat_interval``, ``cluster_discovery``: as for
+        :class:`~pyignite.client.Client` (heartbeats and endpoint refreshes run in one task).
 
     Every method of :class:`~pyignite.client.Client` is here, returning an awaitable; ``sql`` (and
     the caches' ``scan`` and ``select_row``) return a cursor call: ``await`` it for an
@@ -104,6 +109,9 @@ class AioClient(BaseClient):
         self._pa_lock: Optional[asyncio.Lock] = None  # partition map refreshes (issue 9)
         self._loop: Optional[asyncio.AbstractEventLoop] = None  # the loop the locks belong to
         self._txs = ContextTxBinding(self)  # the open transaction of each task (issue 9)
+        self._retrying: set = set()  # requests being resent by _retry (their failures go to it)
+        self._keepalive: Optional[KeepAlive] = None  # heartbeats and endpoint discovery
+        self._keepalive_task: Optional[asyncio.Task] = None
 
     # --- connection management -----------------------------------------------------------------
 
@@ -129,8 +137,10 @@ class AioClient(BaseClient):
             self._pa_lock = None
         self._nodes = nodes
         self._pa = PartitionAwareness(seeds) if seeds is not None else None
+        self._keepalive = KeepAlive(self._settings.heartbeat_interval, self._settings.cluster_discovery)
         await self._connection()
         await self._pa_start()
+        await self._keepalive_start()
         return self
 
     async def _connection(self) -> AioConnection:
@@ -162,6 +172,7 @@ class AioClient(BaseClient):
                         raise ReconnectError(f"Can not reconnect: the client was closed while connecting to {conn}")
                     if pa is not None:
                         pa.pool.connected(node, conn)
+                    await self._keep(conn)  # heartbeats
                 nodes.connected(node)
                 self._conn = conn
                 return conn
@@ -188,6 +199,13 @@ class AioClient(BaseClient):
         conn, self._conn = self._conn, None
         pa, self._pa = self._pa, None
         self._nodes = None
+        task, self._keepalive_task = self._keepalive_task, None
+        self._keepalive = None
+        if task is not None and task is not asyncio.current_task():
+            try:
+                task.cancel()
+            except RuntimeError:  # its event loop is closed: the task ended with it
+                pass
         if conn is not None:
             await conn.close()
         if pa is not None:  # the connections to the other nodes (issue 9)
@@ -206,26 +224,113 @@ class AioClient(BaseClient):
     # --- runners -------------------------------------------------------------------------------
 
     async def _execute(self, req: Request) -> Any:
-        """Send ``req`` (after its prerequisites and any queued cursor releases); return its reply."""
-        for pre in req.prerequisites:
-            await self._execute(pre)
-        txs = self._txs
-        tx = txs.current() if txs.active else None
-        if tx is None:
-            pa = self._pa
-            if pa is not None:  # partition awareness (issue 9)
-                return await self._execute_pa(req, pa)
-            conn = self._conn
-            if conn is None or not conn.alive:
-                conn = await self._connection()
-        else:  # inside a transaction: its connection, and its id in key-value requests (issue 9)
-            conn = tx.route(req)
-            if conn is None:
+        """Send ``req`` (after its prerequisites and any queued cursor releases); return its reply.
+        A connection failure goes to the retry policy (:meth:`_retry`)."""
+        try:
+            for pre in req.prerequisites:
+                await self._execute(pre)
+            txs = self._txs
+            tx = txs.current() if txs.active else None
+            if tx is None:
+                pa = self._pa
+                if pa is not None:  # partition awareness (issue 9)
+                    return await self._execute_pa(req, pa)
                 conn = self._conn
                 if conn is None or not conn.alive:
                     conn = await self._connection()
-                tx.attach(conn)
-        return await self._send(req, conn)
+            else:  # inside a transaction: its connection, and its id in key-value requests (issue 9)
+                conn = tx.route(req)
+                if conn is None:
+                    conn = self._conn
+                    if conn is None or not conn.alive:
+                        conn = await self._connection()
+                    tx.attach(conn)
+            return await self._send(req, conn)
+        except SocketError as exc:
+            if req in self._retrying:
+                raise  # a resend failed: _retry decides again
+            return await self._retry(req, exc)
+
+    # --- retry policy (see pyignite.protocol.retry): only ever entered after a failure -------------
+
+    async def _retry(self, req: Request, exc: SocketError) -> Any:
+        """As :meth:`pyignite.client.Client._retry`: resend ``req`` while the policy says so."""
+        txs = self._txs
+        in_tx = req.tx_id is not None or bool(txs.active and txs.current() is not None)
+        policy = self._settings.retry_policy
+        retrying = self._retrying
+        retrying.add(req)
+        try:
+            attempt = 1
+            while True:
+                operation = decide(policy, req.frame, exc, attempt, in_tx, connection_lost(exc))
+                if operation is None:
+                    raise exc
+                logger.info("retrying %s (attempt %d failed: %s)", operation.name, attempt, exc)
+                mark_unsent(req.frame)
+                try:
+                    return await self._execute(req)
+                except SocketError as again:
+                    exc = again
+                    attempt += 1
+                except ReconnectError:
+                    raise exc  # noqa: B904 - the ReconnectError is its context
+        finally:
+            retrying.discard(req)
+
+    # --- heartbeats and endpoint discovery (see pyignite.protocol.keepalive) ------------------------
+
+    async def _keep(self, conn: AioConnection) -> None:
+        """A new connection: ask its node's idle timeout (HEARTBEAT feature) and schedule heartbeats."""
+        keeper = self._keepalive
+        if keeper is None:
+            return
+        idle = None
+        if keeper.wants_idle_timeout(conn):
+            req = idle_timeout_request()
+            try:
+                header, frame = await asyncio.wait_for(conn.request(req.frame), conn.connect_timeout)
+                idle = read_response(req, frame, header, conn.flags_header)
+            except (asyncio.TimeoutError, SocketError, CacheError):
+                idle = None  # a broken connection shows itself to the next call
+        keeper.attach(conn, idle, time.monotonic())
+
+    async def _keepalive_start(self) -> None:
+        """After ``connect()``: fetch the node endpoints, start the keeper task."""
+        keeper = self._keepalive
+        if keeper is None:
+            return
+        if keeper.discovery_due(self._conn):
+            try:
+                await self._discover()
+            except (CacheError, SocketError, ParseError, asyncio.TimeoutError):
+                pass  # tried again by the keeper task
+        if keeper.discovery_on(self._conn) or keeper.due(time.monotonic())[1] != float("inf"):
+            from pyignite.connection.keepalive import keepalive_task
+
+            self._keepalive_task = asyncio.get_running_loop().create_task(
+                keepalive_task(weakref.ref(self), keeper)
+            )
+
+    async def _discover(self) -> None:
+        """Fetch the cluster's client endpoints (node endpoints) and keep them for failover."""
+        conn, keeper, nodes = self._conn, self._keepalive, self._nodes
+        if conn is None or keeper is None or nodes is None or not conn.alive:
+            return
+        # straight on the connection, like a heartbeat: housekeeping, not a query of the caller's
+        req = cluster_ops.node_endpoints()
+        header, frame = await asyncio.wait_for(conn.request(req.frame), conn.connect_timeout)
+        _, added, _ = read_response(req, frame, header, conn.flags_header, self._ctx)
+        keeper.discovered(conn)
+        nodes.discovered = endpoint_addresses(added, [conn.host])
+
+    async def _keepalive_lost(self, conn: AioConnection) -> None:
+        """A heartbeat found ``conn`` dead (it is broken now): fail over at once."""
+        pa = self._pa
+        if pa is not None:
+            pa.pool.lost(conn, time.monotonic())
+        if conn is self._conn and self._nodes is not None:
+            await self._connection()
 
     async def _send(self, req: Request, conn: AioConnection) -> Any:
         """Send ``req`` on ``conn`` and return its parsed reply."""
@@ -316,6 +421,8 @@ class AioClient(BaseClient):
                 return await self._send(req, conn)
             finally:
                 pa.observe(conn)
+        if type(req.affinity) is KeySplit:
+            return await self._execute_split(req, pa, req.affinity)
         if req.affinity is not None and pa.refresh_due(req.affinity[0], time.monotonic()):
             await self._pa_refresh(pa, req.affinity[0])
         routed = pa.routed(req, self._ctx, time.monotonic())
@@ -325,16 +432,53 @@ class AioClient(BaseClient):
                 return await self._send(req, conn)
             finally:
                 pa.observe(conn)
-        conn = routed
         try:
-            return await self._send(req, conn)
+            return await self._send(req, routed)
         except SocketError:
-            if not pa.retry_elsewhere(conn, self._conn, time.monotonic()):
-                raise  # a timeout on a live connection, or the default connection: as without routing
-            conn = await self._default_connection()  # the node died under the request: once more
-            return await self._send(req, conn)
+            # the node died under the request: marked for reconnection; the retry policy decides
+            # whether the request goes again (to the default connection, see AioClient._retry)
+            pa.retry_elsewhere(routed, self._conn, time.monotonic())
+            raise
         finally:
-            pa.observe(conn)
+            pa.observe(routed)
+
+    async def _execute_split(self, req: Request, pa: PartitionAwareness, split: KeySplit) -> Any:
+        """A multi-key request: one part per primary node, all in flight at once, answers merged;
+        a part whose connection broke goes to the retry policy."""
+        if pa.refresh_due(split.cache_id, time.monotonic()):
+            await self._pa_refresh(pa, split.cache_id)
+        groups = pa.split(split, self._ctx, time.monotonic())
+        if len(groups) < 2:  # one node (or none known): the request as it is
+            conn = next(iter(groups), None) or await self._default_connection()
+            try:
+                return await self._send(req, conn)
+            except SocketError:
+                pa.retry_elsewhere(conn, self._conn, time.monotonic())
+                raise
+            finally:
+                pa.observe(conn)
+        parts = []
+        for conn, items in groups.items():
+            part = split.build(items)
+            for pre in part.prerequisites:
+                await self._execute(pre)
+            parts.append((conn or await self._default_connection(), part))
+
+        async def send(conn: AioConnection, part: Request) -> Any:
+            try:
+                return await self._send(part, conn)
+            finally:
+                pa.observe(conn)
+
+        results = list(await asyncio.gather(*(send(c, p) for c, p in parts), return_exceptions=True))
+        for i, result in enumerate(results):
+            if isinstance(result, BaseException):
+                if not isinstance(result, SocketError):
+                    raise result
+                conn, part = parts[i]
+                pa.retry_elsewhere(conn, self._conn, time.monotonic())
+                results[i] = await self._retry(part, result)
+        return split.merge(results)
 
     async def _pa_start(self) -> None:
         """After ``connect()``: keep partition awareness only with protocol >= 1.4.0, and connect to
@@ -409,6 +553,7 @@ class AioClient(BaseClient):
             await conn.close()
             return False
         pa.pool.connected(node, conn)
+        await self._keep(conn)  # heartbeats
         return True
 
     def _cursor_call(self, coro: Coroutine[Any, Any, AioCursor]) -> CursorCall:

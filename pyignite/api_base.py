@@ -151,6 +151,14 @@ class ClientSettings:
                 f"handshake_timeout must be a positive number of seconds or None, not {handshake_timeout!r}"
             )
         self.handshake_timeout: Optional[float] = handshake_timeout
+        # resilience: retry policy, heartbeats, endpoint discovery (see pyignite.protocol.retry and
+        # pyignite.protocol.keepalive)
+        from pyignite.protocol.keepalive import check_discovery, check_heartbeat_interval
+        from pyignite.protocol.retry import check_policy
+
+        self.retry_policy = check_policy(kwargs.pop("retry_policy", None))
+        self.heartbeat_interval = check_heartbeat_interval(kwargs.pop("heartbeat_interval", None))
+        self.cluster_discovery = check_discovery(kwargs.pop("cluster_discovery", True))
         if kwargs:
             raise ParameterError(f"unexpected Client arguments: {sorted(kwargs)}")
         if timeout is not None and (
@@ -278,6 +286,16 @@ class BaseClient:
 
     #: a :class:`pyignite.protocol.affinity.PartitionAwareness` while it is on, else ``None``
     _pa: Any = None
+
+    @property
+    def discovered_nodes(self) -> list:
+        """The ``(host, port)`` client endpoints the cluster listed (endpoint discovery, on by
+        default: ``cluster_discovery=False`` turns it off): tried, after the nodes given to
+        ``connect()`` ran out, when the client fails over; refreshed when the cluster's nodes change.
+        Empty before ``connect()``, without discovery, or when the node lacks the
+        ``CLUSTER_GROUP_GET_NODES_ENDPOINTS`` feature."""
+        nodes = self._nodes
+        return list(nodes.discovered) if nodes is not None else []
 
     @property
     def partition_aware(self) -> bool:
@@ -996,9 +1014,27 @@ class BaseCache:
 
     def get_all(self, keys: list) -> Any:
         """A dict of the keys found and their values; items of ``keys`` may be ``(key, hint)`` tuples."""
-        return self._client._execute(
-            cache_ops.get_all(self._ref, _keys_list("get_all", keys), ctx=self._client._ctx)
-        )
+        items = _keys_list("get_all", keys)
+        req = cache_ops.get_all(self._ref, items, ctx=self._client._ctx)
+        return self._client._execute(self._split(req, items, cache_ops.get_all, "dict"))
+
+    def _split(self, req: Request, items: list, build: Any, merge: str, pairs: bool = False) -> Request:
+        """With partition awareness, let the client split a multi-key request by primary node
+        (:class:`pyignite.protocol.affinity.KeySplit`); otherwise ``req`` as it is."""
+        if self._client._pa is None or len(items) < 2:
+            return req
+        from pyignite.protocol import affinity
+
+        ref, ctx = self._ref, self._client._ctx
+        if pairs:
+            def part(chunk: list) -> Request:
+                return build(ref, dict(chunk), ctx=ctx)
+        else:
+            def part(chunk: list) -> Request:
+                return build(ref, chunk, ctx=ctx)
+        merger = {"dict": affinity.merge_dicts, "all": affinity.merge_all}.get(merge, affinity.merge_none)
+        req.affinity = affinity.KeySplit(ref.cache_id, items, part, merger, pairs)  # type: ignore[assignment]
+        return req
 
     # --- issue 4: the rest of the key-value API and the cache settings --------------------------
     # Conditional operations return booleans, get-and-* operations the previous value (or None).
@@ -1022,7 +1058,8 @@ class BaseCache:
         """
         if not isinstance(pairs, dict):
             raise ParameterError(f"put_all() expects a dict of key-value pairs, not {type(pairs).__name__}")
-        return self._client._execute(cache_ops.put_all(self._ref, pairs, ctx=self._client._ctx))
+        req = cache_ops.put_all(self._ref, pairs, ctx=self._client._ctx)
+        return self._client._execute(self._split(req, list(pairs.items()), cache_ops.put_all, "none", True))
 
     def get_and_put(self, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None) -> Any:
         """Put ``value`` under ``key`` and return the previous value (None if there was none)."""
@@ -1078,9 +1115,7 @@ class BaseCache:
         """
         if keys is None:
             return self._client._execute(cache_ops.clear(self._ref))
-        return self._client._execute(
-            cache_ops.clear_keys(self._ref, _keys_list("clear", keys), ctx=self._client._ctx)
-        )
+        return self.clear_keys(_keys_list("clear", keys))
 
     def clear_key(self, key: Any, key_hint: Any = None) -> Any:
         """Remove ``key`` without notifying listeners or cache writers."""
@@ -1088,9 +1123,9 @@ class BaseCache:
 
     def clear_keys(self, keys: Iterable) -> Any:
         """Remove ``keys`` (values or ``(key, hint)`` tuples) without notifying listeners or cache writers."""
-        return self._client._execute(
-            cache_ops.clear_keys(self._ref, _keys_list("clear_keys", keys), ctx=self._client._ctx)
-        )
+        items = _keys_list("clear_keys", keys)
+        req = cache_ops.clear_keys(self._ref, items, ctx=self._client._ctx)
+        return self._client._execute(self._split(req, items, cache_ops.clear_keys, "none"))
 
     def contains_key(self, key: Any, key_hint: Any = None) -> Any:
         """True if ``key`` is in the cache, False otherwise."""
@@ -1098,9 +1133,9 @@ class BaseCache:
 
     def contains_keys(self, keys: Iterable) -> Any:
         """True if every one of ``keys`` (values or ``(key, hint)`` tuples) is in the cache."""
-        return self._client._execute(
-            cache_ops.contains_keys(self._ref, _keys_list("contains_keys", keys), ctx=self._client._ctx)
-        )
+        items = _keys_list("contains_keys", keys)
+        req = cache_ops.contains_keys(self._ref, items, ctx=self._client._ctx)
+        return self._client._execute(self._split(req, items, cache_ops.contains_keys, "all"))
 
     def remove_key(self, key: Any, key_hint: Any = None) -> Any:
         """Remove ``key``, notifying listeners and cache writers. Returns True if it was there."""
@@ -1108,9 +1143,9 @@ class BaseCache:
 
     def remove_keys(self, keys: list) -> Any:
         """Remove ``keys`` (values or ``(key, hint)`` tuples), notifying listeners and cache writers."""
-        return self._client._execute(
-            cache_ops.remove_keys(self._ref, _keys_list("remove_keys", keys), ctx=self._client._ctx)
-        )
+        items = _keys_list("remove_keys", keys)
+        req = cache_ops.remove_keys(self._ref, items, ctx=self._client._ctx)
+        return self._client._execute(self._split(req, items, cache_ops.remove_keys, "none"))
 
     def remove_all(self) -> Any:
         """Remove every entry, notifying listeners and cache writers (unlike :meth:`clear`)."""

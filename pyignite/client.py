@@ -6,12 +6,16 @@ Failover
 A client holds one live connection at a time (see :mod:`pyignite.connection.sync`). ``connect()``
 takes a host and port, or any iterable of ``(host, port)`` pairs (a list, a generator, a
 :class:`~pyignite.connection.RoundRobin`); it connects to the first node that answers. When a
-connection breaks or a node stays silent past ``timeout``, the operation in flight raises the original
-error (a :class:`SocketError`, which is an :class:`OSError`) and the client keeps its parameters:
+connection breaks or a node stays silent past ``timeout``, the operation in flight is resent on the
+next node if the retry policy says so (``retry_policy``: by default idempotent operations and
+requests never written, see :mod:`pyignite.protocol.retry`); otherwise it raises the original error
+(a :class:`SocketError`, which is an :class:`OSError`) and the client keeps its parameters:
 reconnection is lazy, the *next* operation connects to the next node the iterable yields (skipping
-nodes that do not answer). When the iterable is exhausted, :class:`ReconnectError` is raised. The
-node-iteration bookkeeping is :class:`pyignite.connection.roundrobin.NodeSequence`, shared with the
-asyncio client.
+nodes that do not answer), then to the nodes the cluster listed (endpoint discovery). When none is
+left, :class:`ReconnectError` is raised. The node-iteration bookkeeping is
+:class:`pyignite.connection.roundrobin.NodeSequence`, shared with the asyncio client; heartbeats
+and endpoint discovery run in one daemon thread per client (:mod:`pyignite.protocol.keepalive`,
+:mod:`pyignite.connection.keepalive`).
 
 Threads
 -------
@@ -67,9 +71,11 @@ With partition awareness (issue 9) the client sends each single-key operation (`
   ``connect()`` argument exactly as without partition awareness (lazy failover, :class:`ReconnectError`
   when it runs out), reusing a pool connection to the next node if there is one. A routed operation
   whose node cannot be reached goes to the default connection instead (and that node is marked for
-  reconnection); if the node's connection breaks under the operation, the operation is sent once more,
-  to the default connection, as the Java thin client retries by default (an operation that reached the
-  node before it died may then be applied twice: a ``put_if_absent`` may answer False).
+  reconnection); if the node's connection breaks under the operation, the retry policy decides
+  whether it is sent again, to the default connection.
+* **Multi-key operations** (``get_all``, ``put_all``, ``contains_keys``, ``remove_keys``,
+  ``clear_keys``) are split by primary node; the parts are all sent before any answer is read
+  (pipelined) and the answers merged.
 * **Transactions** keep all their operations on the transaction's connection.
 
 The routing decisions (maps, partitions, which node) are :mod:`pyignite.protocol.affinity`, shared
@@ -90,11 +96,13 @@ from pyignite.continuous import ContinuousQuery
 from pyignite.cursors import Cursor, close_abandoned  # query cursors (issue 5)
 from pyignite.datatypes.base import MissingBinaryType
 from pyignite.exceptions import CacheError, ParseError, ReconnectError, SocketError
-from pyignite.monitoring import EventDispatcher
+from pyignite.monitoring import EventDispatcher, logger
 from pyignite.protocol import cluster_ops  # node discovery (partition awareness, issue 9)
-from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, PartitionAwareness
+from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, KeySplit, PartitionAwareness
 from pyignite.protocol.frames import op_code_of
+from pyignite.protocol.keepalive import KeepAlive, endpoint_addresses, idle_timeout_request
 from pyignite.protocol.request import Request, read_response, typed_reply
+from pyignite.protocol.retry import connection_lost, decide, mark_unsent
 from pyignite.transaction import ThreadTxBinding, Transaction
 
 __all__ = ["Client"]
@@ -122,7 +130,16 @@ class Client(BaseClient):
         :mod:`pyignite.monitoring`);
     :param partition_aware: send single-key operations to their key's primary node: ``None``
         (default) when ``connect()`` gets a list of several nodes, ``True`` always, ``False`` never
-        (see "Partition awareness" in :mod:`pyignite.client`).
+        (see "Partition awareness" in :mod:`pyignite.client`);
+    :param retry_policy: which operations are resent after their connection broke:
+        :class:`~pyignite.retry.RetryLimit` (default ``RetryLimit(3)``: idempotent operations and
+        requests never written), :class:`~pyignite.retry.RetryNone`,
+        :class:`~pyignite.retry.RetryAll` or a callable ``(operation, error, attempt) -> bool``;
+    :param heartbeat_interval: seconds between heartbeats on idle connections; ``None`` (default):
+        a third of the server's idle timeout (30 s without one) when the server has the
+        ``HEARTBEAT`` feature; ``0``: none;
+    :param cluster_discovery: learn the cluster's other nodes' addresses and fail over to them
+        (default ``True``).
 
     A client is safe to share between threads: their calls are multiplexed on one connection by
     request id, each thread gets its own results, ``timeout`` applies per call, and a broken
@@ -139,6 +156,9 @@ class Client(BaseClient):
         self._init_common(compact_footer, args, kwargs)  # settings, binary registry (issue 6), nodes
         self._lock = threading.RLock()
         self._txs = ThreadTxBinding()  # the open transaction of each thread (issue 9)
+        self._retrying: set = set()  # requests being resent by _retry (their failures go to it)
+        self._keepalive: Optional[KeepAlive] = None  # heartbeats and endpoint discovery
+        self._keepalive_thread: Any = None
 
     # --- connection management -----------------------------------------------------------------
 
@@ -162,8 +182,10 @@ class Client(BaseClient):
             self.close()
             self._nodes = nodes
             self._pa = PartitionAwareness(seeds) if seeds is not None else None
+            self._keepalive = KeepAlive(self._settings.heartbeat_interval, self._settings.cluster_discovery)
             self._reconnect()
             self._pa_start()
+            self._keepalive_start()
         return self
 
     def _reconnect(self) -> Connection:
@@ -189,6 +211,7 @@ class Client(BaseClient):
                     continue
                 if pa is not None:
                     pa.pool.connected((host, port), conn)
+                self._keep(conn)  # heartbeats
             nodes.connected((host, port))
             self._conn = conn
             return conn
@@ -218,6 +241,10 @@ class Client(BaseClient):
             conn, self._conn = self._conn, None
             pa, self._pa = self._pa, None
             self._nodes = None
+            keeper, self._keepalive_thread = self._keepalive_thread, None
+            self._keepalive = None
+            if keeper is not None:
+                keeper.stop()
             if conn is not None:
                 conn.close()
             if pa is not None:  # the connections to the other nodes (issue 9)
@@ -248,19 +275,108 @@ class Client(BaseClient):
             return self._reconnect()
 
     def _execute(self, req: Request) -> Any:
-        """Send ``req`` (after its prerequisites) and return its parsed reply."""
-        for pre in req.prerequisites:
-            self._execute(pre)
+        """Send ``req`` (after its prerequisites) and return its parsed reply; a connection failure
+        goes to the retry policy (:meth:`_retry`)."""
+        try:
+            for pre in req.prerequisites:
+                self._execute(pre)
+            txs = self._txs
+            tx = txs.current() if txs.active else None
+            if tx is None:
+                pa = self._pa
+                if pa is not None:  # partition awareness (issue 9)
+                    return self._execute_pa(req, pa)
+                conn = self._connection_for(req)
+            else:  # inside a transaction: its connection, and its id in key-value requests (issue 9)
+                conn = tx.route(req) or tx.attach(self._connection_for(req))
+            return self._send(req, conn)
+        except SocketError as exc:
+            if req in self._retrying:
+                raise  # a resend failed: _retry decides again
+            return self._retry(req, exc)
+
+    # --- retry policy (see pyignite.protocol.retry): only ever entered after a failure -------------
+
+    def _retry(self, req: Request, exc: SocketError) -> Any:
+        """``req`` failed with ``exc``: resend it (on the connection the client fails over to) for as
+        long as the retry policy says so, or raise the last error. When no node is left, the
+        original error is raised (the next call raises :class:`ReconnectError`)."""
         txs = self._txs
-        tx = txs.current() if txs.active else None
-        if tx is None:
-            pa = self._pa
-            if pa is not None:  # partition awareness (issue 9)
-                return self._execute_pa(req, pa)
-            conn = self._connection_for(req)
-        else:  # inside a transaction: its connection, and its id in key-value requests (issue 9)
-            conn = tx.route(req) or tx.attach(self._connection_for(req))
-        return self._send(req, conn)
+        in_tx = req.tx_id is not None or bool(txs.active and txs.current() is not None)
+        policy = self._settings.retry_policy
+        retrying = self._retrying
+        retrying.add(req)
+        try:
+            attempt = 1
+            while True:
+                operation = decide(policy, req.frame, exc, attempt, in_tx, connection_lost(exc))
+                if operation is None:
+                    raise exc
+                logger.info("retrying %s (attempt %d failed: %s)", operation.name, attempt, exc)
+                mark_unsent(req.frame)
+                try:
+                    return self._execute(req)
+                except SocketError as again:
+                    exc = again
+                    attempt += 1
+                except ReconnectError:
+                    raise exc  # noqa: B904 - the ReconnectError is its context
+        finally:
+            retrying.discard(req)
+
+    # --- heartbeats and endpoint discovery (see pyignite.protocol.keepalive) ------------------------
+
+    def _keep(self, conn: Connection) -> None:
+        """A new connection: ask its node's idle timeout (HEARTBEAT feature) and schedule heartbeats."""
+        keeper = self._keepalive
+        if keeper is None:
+            return
+        idle = None
+        if keeper.wants_idle_timeout(conn):
+            req = idle_timeout_request()
+            try:
+                header, frame = conn.request_within(req.frame, conn.connect_timeout)
+                idle = read_response(req, frame, header, conn.flags_header)
+            except (SocketError, CacheError):
+                idle = None  # a broken connection shows itself to the next call
+        keeper.attach(conn, idle, time.monotonic())
+
+    def _keepalive_start(self) -> None:
+        """After ``connect()`` (lock held): fetch the node endpoints, start the keeper thread."""
+        keeper = self._keepalive
+        if keeper is None:
+            return
+        if keeper.discovery_due(self._conn):
+            try:
+                self._discover()
+            except (CacheError, SocketError, ParseError):
+                pass  # tried again by the keeper thread
+        if keeper.discovery_on(self._conn) or keeper.due(time.monotonic())[1] != float("inf"):
+            from pyignite.connection.keepalive import KeepAliveThread
+
+            thread = KeepAliveThread(self, keeper)
+            self._keepalive_thread = thread
+            thread.start()
+
+    def _discover(self) -> None:
+        """Fetch the cluster's client endpoints (node endpoints) and keep them for failover."""
+        conn, keeper, nodes = self._conn, self._keepalive, self._nodes
+        if conn is None or keeper is None or nodes is None or not conn.alive:
+            return
+        # straight on the connection, like a heartbeat: housekeeping, not a query of the caller's
+        req = cluster_ops.node_endpoints()
+        header, frame = conn.request_within(req.frame, conn.connect_timeout)
+        _, added, _ = read_response(req, frame, header, conn.flags_header, self._ctx)
+        keeper.discovered(conn)
+        nodes.discovered = endpoint_addresses(added, [conn.host])
+
+    def _keepalive_lost(self, conn: Connection) -> None:
+        """A heartbeat found ``conn`` dead (it is broken now): fail over at once."""
+        pa = self._pa
+        if pa is not None:
+            pa.pool.lost(conn, time.monotonic())
+        if conn is self._conn and self._nodes is not None:
+            self._connection_for(None)  # type: ignore[arg-type]
 
     def _send(self, req: Request, conn: Connection) -> Any:
         """Send ``req`` on ``conn`` and return its parsed reply."""
@@ -339,6 +455,8 @@ class Client(BaseClient):
                 return self._send(req, conn)
             finally:
                 pa.observe(conn)
+        if type(req.affinity) is KeySplit:
+            return self._execute_split(req, pa, req.affinity)
         if req.affinity is not None and pa.refresh_due(req.affinity[0], time.monotonic()):
             self._pa_refresh(pa, req.affinity[0])
         routed = pa.routed(req, self._ctx, time.monotonic())
@@ -348,16 +466,78 @@ class Client(BaseClient):
                 return self._send(req, conn)
             finally:
                 pa.observe(conn)
-        conn = routed
         try:
-            return self._send(req, conn)
+            return self._send(req, routed)
         except SocketError:
-            if not pa.retry_elsewhere(conn, self._conn, time.monotonic()):
-                raise  # a timeout on a live connection, or the default connection: as without routing
-            conn = self._connection_for(req)  # the node died under the request: once more, elsewhere
-            return self._send(req, conn)
+            # the node died under the request: marked for reconnection; the retry policy decides
+            # whether the request goes again (to the default connection, see Client._retry)
+            pa.retry_elsewhere(routed, self._conn, time.monotonic())
+            raise
         finally:
-            pa.observe(conn)
+            pa.observe(routed)
+
+    def _execute_split(self, req: Request, pa: PartitionAwareness, split: KeySplit) -> Any:
+        """A multi-key request: one part per primary node, all sent before any reply is read
+        (pipelined), answers merged; a part whose connection broke goes to the retry policy."""
+        if pa.refresh_due(split.cache_id, time.monotonic()):
+            self._pa_refresh(pa, split.cache_id)
+        groups = pa.split(split, self._ctx, time.monotonic())
+        if len(groups) < 2:  # one node (or none known): the request as it is
+            conn = next(iter(groups), None) or self._connection_for(req)
+            try:
+                return self._send(req, conn)
+            except SocketError:
+                pa.retry_elsewhere(conn, self._conn, time.monotonic())
+                raise
+            finally:
+                pa.observe(conn)
+        parts = []
+        for conn, items in groups.items():
+            part = split.build(items)
+            for pre in part.prerequisites:
+                self._execute(pre)
+            parts.append((conn or self._connection_for(req), part))
+        events = self._settings.events
+        monitored = events.query_monitoring()
+        op_code = op_code_of(req.frame)
+        results: list = [None] * len(parts)
+        errors: list = [None] * len(parts)
+        sent = []
+        started = time.perf_counter()
+        for i, (conn, part) in enumerate(parts):
+            try:
+                request_id = conn.send(part.frame)
+            except SocketError as exc:
+                errors[i] = exc
+                if monitored:
+                    events.query_fail(conn, None, op_code, started, exc)
+                continue
+            if monitored:
+                events.query_start(conn, request_id, op_code)
+            sent.append((i, request_id))
+        for i, request_id in sent:  # every send gets its receive, whatever fails
+            conn, part = parts[i]
+            try:
+                header, frame = conn.receive(request_id)
+                results[i] = self._read_reply(part, conn, header, frame)
+            except Exception as exc:
+                errors[i] = exc
+                if monitored:
+                    events.query_fail(conn, request_id, op_code, started, exc)
+            else:
+                if monitored:
+                    events.query_success(conn, request_id, op_code, started)
+            finally:
+                pa.observe(conn)
+        for i, err in enumerate(errors):
+            if err is None:
+                continue
+            if not isinstance(err, SocketError):
+                raise err
+            conn, part = parts[i]
+            pa.retry_elsewhere(conn, self._conn, time.monotonic())
+            results[i] = self._retry(part, err)
+        return split.merge(results)
 
     def _pa_start(self) -> None:
         """After ``connect()`` (lock held): keep partition awareness only with protocol >= 1.4.0, and
@@ -420,4 +600,5 @@ class Client(BaseClient):
             conn.close()  # another node answers at that address
             return False
         pa.pool.connected(node, conn)
+        self._keep(conn)  # heartbeats
         return True

@@ -277,6 +277,8 @@ class Node:
         if c.services:
             args.append("--services")
         args += c.node_args.get(self.index, [])
+        if c.idle_timeout_ms:
+            args += ["--idle-timeout", str(c.idle_timeout_ms)]
         if activate:
             args += ["--activate", str(activate)]
         if c.ssl:
@@ -418,6 +420,7 @@ class Cluster:
         region_mb: int = 192,
         services: bool = False,
         node_args: Optional[Dict[int, List[str]]] = None,
+        idle_timeout_ms: int = 0,
     ) -> None:
         """``compute``: thin client compute on (``True``: at most 100 active tasks per connection, an
         int: that many); ``services``: deploy the test services (``ComputeDeployments.java``);
@@ -438,6 +441,8 @@ class Cluster:
         self.services = services
         self.node_args = dict(node_args or {})
         self.region_mb = region_mb
+        #: the client connector's idle timeout in ms (0: none), for heartbeat tests
+        self.idle_timeout_ms = idle_timeout_ms
         self.dir = RUN_DIR / name
         self.nodes: List[Node] = []
 
@@ -486,7 +491,8 @@ class Cluster:
     def describe(self) -> str:
         opts = [o for o, on in (("sql", self.sql), ("persistence", self.persistence), ("auth", self.auth),
                                 ("ssl", self.ssl), ("ssl-client-auth", self.ssl_client_auth),
-                                ("compute", self.compute), ("services", self.services)) if on]
+                                ("compute", self.compute), ("services", self.services),
+                                (f"idle timeout {self.idle_timeout_ms} ms", bool(self.idle_timeout_ms))) if on]
         ports = f"{self.base_port}..{self.base_port + self.size - 1}" if self.size > 1 else str(self.base_port)
         return f"cluster {self.name!r}: {self.size} node(s) of Ignite {self.version}, client port(s) {ports}" + (
             f" [{', '.join(opts)}]" if opts else "")

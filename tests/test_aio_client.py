@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Tuple
 
 import pytest
 
-from pyignite import AioCache, AioClient
+from pyignite import AioCache, AioClient, RetryNone
 from pyignite.aio_client import CursorCall
 from pyignite.cursors import AioCursor
 from pyignite.exceptions import (
@@ -128,7 +128,7 @@ async def test_silent_handshake_is_bounded() -> None:
 
 @aio_test
 async def test_failover_on_broken_connection(node: Node) -> None:
-    client = AioClient(timeout=5)
+    client = AioClient(timeout=5, retry_policy=RetryNone(), cluster_discovery=False)  # the specification's failover
     await client.connect([node, node])
     name = unique_name("aiofail")
     cache = await client.get_or_create_cache(name)
@@ -154,7 +154,7 @@ async def test_failover_on_broken_connection(node: Node) -> None:
 
 @aio_test
 async def test_reconnect_on_purpose(node: Node) -> None:
-    async with AioClient().connect([node, node]) as client:
+    async with AioClient(cluster_discovery=False).connect([node, node]) as client:
         first = client.connection
         assert await client.reconnect() is client
         assert client.connection is not first and client.connection is not None
@@ -343,7 +343,7 @@ async def test_timeout_that_fires_then_failover() -> None:
     is dropped, and the next call goes to the next node."""
     peer = ScriptedPeer()
     try:
-        client = AioClient(timeout=0.5)
+        client = AioClient(timeout=0.5, retry_policy=RetryNone())  # every timeout reaches the caller
         await client.connect([("127.0.0.1", peer.port), ("127.0.0.1", peer.port)])
         try:
             started = asyncio.get_running_loop().time()
@@ -366,7 +366,7 @@ async def test_timeout_that_fires_then_failover() -> None:
 @aio_test
 async def test_timeout_on_a_real_node(node: Node) -> None:
     """A timeout shorter than any round trip fires on a real node too; the client recovers."""
-    client = AioClient(timeout=5)
+    client = AioClient(timeout=5, retry_policy=RetryNone())  # the timeout reaches the caller
     await client.connect([node] * 3)
     try:
         cache = await client.create_cache(unique_name("aiotimeout"))

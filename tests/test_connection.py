@@ -10,7 +10,7 @@ from typing import Any, Iterator, List, Tuple
 
 import pytest
 
-from pyignite import Client
+from pyignite import Client, RetryNone
 from pyignite.connection import Connection
 from pyignite.exceptions import (
     CacheCreationError,
@@ -188,7 +188,8 @@ def test_connect_rejects_bad_addresses(args: Tuple[Any, ...]) -> None:
 
 
 def test_failing_call_raises_then_client_reconnects_lazily(node: Tuple[str, int]) -> None:
-    client = Client(timeout=5)
+    # the specification's failover: no retry policy, no endpoint discovery beyond the list
+    client = Client(timeout=5, retry_policy=RetryNone(), cluster_discovery=False)
     client.connect([node, node])
     name = unique_name("lazy")
     cache = client.get_or_create_cache(name)

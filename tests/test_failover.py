@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 import harness
 import pytest
 
-from pyignite import Client
+from pyignite import Client, RetryNone
 from pyignite.connection import RoundRobin
 from pyignite.connection.roundrobin import NodeSequence
 from pyignite.datatypes.cache_config import CacheMode, WriteSynchronizationMode
@@ -170,7 +170,8 @@ def test_silent_node_is_skipped_within_the_timeout() -> None:
 
 
 def test_explicit_reconnect_moves_to_the_next_node(node: Node) -> None:
-    client = Client(timeout=5).connect([node, ("127.0.0.1", free_port()), node])
+    # without endpoint discovery: the list is all there is (with it, the cluster's nodes come next)
+    client = Client(timeout=5, cluster_discovery=False).connect([node, ("127.0.0.1", free_port()), node])
     first = client.connection
     assert client.reconnect() is client  # skips the dead node in between
     assert client.connection is not first and client.connection is not None
@@ -246,7 +247,8 @@ def _port_of(client: Client) -> Optional[int]:
 @pytest.mark.cluster
 def test_frozen_node_is_bounded_by_timeout(cluster: _Failover) -> None:
     """SIGSTOP the node in use: the call fails after ``timeout``, the next one goes to the next node."""
-    client = Client(timeout=1.5).connect(cluster.nodes)
+    # RetryNone: the specification's behaviour, the call in flight raises (by default a read is resent)
+    client = Client(timeout=1.5, retry_policy=RetryNone()).connect(cluster.nodes)
     cache = cluster.replicated_cache(client)
     cache.put("k", 1)
     frozen = cluster.node_at(_port_of(client))  # type: ignore[arg-type]
@@ -274,7 +276,8 @@ def test_frozen_node_is_bounded_by_timeout(cluster: _Failover) -> None:
 @pytest.mark.cluster
 def test_node_killed_with_a_request_in_flight(cluster: _Failover) -> None:
     """A node dies while a request waits for its reply: the call fails at once, not after ``timeout``."""
-    client = Client(timeout=30).connect(n for n in cluster.nodes)  # a generator works as well
+    # a generator works as well; RetryNone: the call in flight raises, as the specification says
+    client = Client(timeout=30, retry_policy=RetryNone()).connect(n for n in cluster.nodes)
     cache = cluster.replicated_cache(client)
     cache.put("k", 7)
     victim = cluster.node_at(_port_of(client))  # type: ignore[arg-type]
@@ -337,7 +340,7 @@ def _chaos(cluster: _Failover, client: Client, progress: Callable[[], int], log:
 def test_counter_loop_survives_kills_and_restarts(cluster: _Failover) -> None:
     """The specification's loop under chaos: no acknowledged increment is ever lost."""
     rr = RoundRobin(cluster.nodes, max_reconnects=30)
-    client = Client(timeout=4.0)
+    client = Client(timeout=4.0, retry_policy=RetryNone())  # the specification's loop sees every error
     client.connect(rr)
     cache = cluster.replicated_cache(client)
     cache.put("test_key", 0)

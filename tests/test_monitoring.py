@@ -16,7 +16,7 @@ from typing import Any, Iterator, List, Tuple
 
 import pytest
 
-from pyignite import AioClient, Client, QueryEventListener
+from pyignite import AioClient, Client, QueryEventListener, RetryNone
 from pyignite.exceptions import CacheError, HandshakeError, ParameterError, ReconnectError, SocketError
 from pyignite.monitoring import (
     AuthenticationFailedEvent,
@@ -171,8 +171,8 @@ def test_authentication_failure_is_told_apart() -> None:
 
 
 def test_connection_lost_event(node: Tuple[str, int], recorder: Recorder) -> None:
-    relay = Relay(node)
-    c = Client(event_listeners=[recorder])
+    relay = Relay(node)  # no retry, no discovery: the failure reaches the caller
+    c = Client(event_listeners=[recorder], retry_policy=RetryNone(), cluster_discovery=False)
     try:
         c.connect("127.0.0.1", relay.port)
         assert isinstance(c.get_cache_names(), list)

@@ -16,7 +16,12 @@ import harness
 import pytest
 
 from pyignite import Client
-from pyignite.connection.ssl_context import DEFAULT_MINIMUM_VERSION, make_ssl_context, tls_settings
+from pyignite.connection.ssl_context import (
+    DEFAULT_MINIMUM_VERSION,
+    InsecureTLSWarning,
+    make_ssl_context,
+    tls_settings,
+)
 from pyignite.exceptions import ParameterError, ReconnectError, SocketError
 
 from .util import unique_name
@@ -102,6 +107,35 @@ def test_cert_optional_verifies_too(ssl_node: Node, certs: Certs) -> None:
         _works(c)
     with pytest.raises(ReconnectError, match="certificate verify failed"):
         Client(use_ssl=True, ssl_ca_certfile=certs["other_ca"], ssl_cert_reqs=ssl.CERT_OPTIONAL).connect(*ssl_node)
+
+
+def test_a_ca_file_alone_means_verification(ssl_node: Node, certs: Certs) -> None:
+    """Secure by default where the user asked for trust: ``ssl_ca_certfile`` without
+    ``ssl_cert_reqs`` verifies the chain and the host name, and no warning is given."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InsecureTLSWarning)
+        ctx = make_ssl_context(ssl_ca_certfile=certs["ca"])
+        assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+        with Client(ssl_ca_certfile=certs["ca"]).connect(*ssl_node) as client:
+            _works(client)
+    with pytest.raises(ReconnectError, match="certificate verify failed"):
+        Client(ssl_ca_certfile=certs["other_ca"]).connect(*ssl_node)
+
+
+def test_explicit_cert_none_keeps_working_with_a_warning(ssl_node: Node, certs: Certs) -> None:
+    """The specification's ``ssl_cert_reqs=CERT_NONE`` still turns verification off, even with a CA
+    file (an unrelated CA is then never consulted), and says so with an InsecureTLSWarning."""
+    with pytest.warns(InsecureTLSWarning):
+        client = Client(use_ssl=True, ssl_ca_certfile=certs["other_ca"], ssl_cert_reqs=ssl.CERT_NONE)
+    assert client._settings.ssl_context.verify_mode == ssl.CERT_NONE  # type: ignore[union-attr]
+    with client.connect(*ssl_node):
+        _works(client)
+    with pytest.warns(InsecureTLSWarning):
+        Client(use_ssl=True)
+    with pytest.warns(InsecureTLSWarning):
+        Client(username="u", password="p")  # credentials turn TLS on, unverified
 
 
 def test_wrong_ca_is_rejected(ssl_node: Node, certs: Certs) -> None:
@@ -212,7 +246,8 @@ def test_tls_client_against_plain_port_fails_within_timeout(node: Node) -> None:
 # --- parameters (no server) -------------------------------------------------------------------------
 
 def test_default_context_is_modern() -> None:
-    ctx = make_ssl_context()
+    with pytest.warns(InsecureTLSWarning, match="CERT_NONE"):
+        ctx = make_ssl_context()
     assert ctx.minimum_version == DEFAULT_MINIMUM_VERSION == ssl.TLSVersion.TLSv1_2
     assert ctx.verify_mode == ssl.CERT_NONE and not ctx.check_hostname
     verified = make_ssl_context(ssl_cert_reqs=ssl.CERT_REQUIRED)

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
 
-from pyignite import Client
+from pyignite import Client, RetryNone
 from pyignite.exceptions import SocketError
 
 from .util import unique_name
@@ -110,7 +110,8 @@ def test_sixteen_threads_ten_thousand_mixed_operations_each(client: Client) -> N
 
 
 def test_threads_see_a_broken_connection_then_the_client_reconnects_once(node: Node) -> None:
-    client = Client(timeout=10)
+    # no retry policy: the threads in flight see the failure (by default their puts and gets are resent)
+    client = Client(timeout=10, retry_policy=RetryNone(), cluster_discovery=False)
     client.connect([node, node, node])
     cache = client.create_cache(unique_name("threadsbreak"))
     try:

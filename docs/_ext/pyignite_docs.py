@@ -59,6 +59,7 @@ PUBLIC_MODULES = [
     "pyignite.datatypes.prop_codes",
     "pyignite.datatypes.cache_config",
     "pyignite.datatypes.expiry_policy",
+    "pyignite.retry",
     "pyignite.connection",
     "pyignite.connection.roundrobin",
     "pyignite.connection.ssl_context",
@@ -337,8 +338,47 @@ class CapabilitiesDirective(SphinxDirective):
         return node.children
 
 
+class RetryTableDirective(SphinxDirective):
+    """The retry table of :mod:`pyignite.retry`, generated from ``RETRY_TABLE`` (so the docs cannot
+    drift from what the client does)."""
+
+    def run(self) -> List[nodes.Node]:
+        from pyignite.protocol import op_codes
+        from pyignite.retry import BOUND, IDEMPOTENT, RETRY_TABLE
+
+        names = {v: k for k, v in vars(op_codes).items() if k.startswith("OP_")}
+        verdict = {
+            IDEMPOTENT: ("yes", "yes"),
+            BOUND: ("no", "no"),
+        }
+        lines = [
+            ".. list-table::",
+            "   :header-rows: 1",
+            "   :widths: 30 30 16 12 12",
+            "",
+            "   * - operation",
+            "     - op code",
+            "     - kind",
+            "     - resent when it may have reached the node",
+            "     - resent when it was never written",
+        ]
+        for code, (name, kind) in sorted(RETRY_TABLE.items()):
+            sent, unsent = verdict.get(kind, ("no", "yes"))
+            lines += [
+                f"   * - {name}",
+                f"     - ``{names.get(code, code)}`` ({code})",
+                f"     - {kind}",
+                f"     - {sent}",
+                f"     - {unsent}",
+            ]
+        node = nodes.container()
+        self.state.nested_parse(StringList(lines, source="<pyignite-retry-table>"), self.content_offset, node)
+        return node.children
+
+
 def setup(app: Any) -> Dict[str, Any]:
     app.add_directive("pyignite-capabilities", CapabilitiesDirective)
+    app.add_directive("pyignite-retry-table", RetryTableDirective)
     app.add_directive("pyignite-reexports", ReexportsDirective)
     app.add_directive("pyignite-data", DataDirective)
     app.add_directive("pyignite-inference", InferenceDirective)

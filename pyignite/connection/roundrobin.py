@@ -120,17 +120,22 @@ class NodeSequence:
 
     A client holds one NodeSequence from ``connect()`` on. Each time it needs a connection it
     iterates :meth:`attempts`, reports every node that could not be connected with :meth:`failed`,
-    and, if the iterator runs out, raises :meth:`out_of_nodes`. After that the sequence is
-    exhausted for good: later attempts raise ReconnectError at once.
+    and, if the iterator runs out, raises :meth:`out_of_nodes`. After that the iterable is
+    exhausted for good: later attempts try only the :attr:`discovered` nodes (none without
+    endpoint discovery) and then raise ReconnectError.
     """
 
-    __slots__ = ("_connected_once", "_exhausted", "_failures", "_iter")
+    __slots__ = ("_connected_once", "_exhausted", "_failures", "_iter", "_last", "discovered")
 
     def __init__(self, nodes: Iterator[Any]) -> None:
         self._iter = nodes
         self._failures: List[Tuple[Node, BaseException]] = []
         self._exhausted = False
         self._connected_once = False
+        self._last: Optional[Node] = None
+        #: node addresses the cluster listed (endpoint discovery, see :mod:`pyignite.protocol.keepalive`):
+        #: tried, in order, by every attempt made after the iterable ran out
+        self.discovered: List[Node] = []
 
     @property
     def exhausted(self) -> bool:
@@ -140,15 +145,20 @@ class NodeSequence:
     def attempts(self) -> Iterator[Node]:
         """The nodes to try, in order, for one (re)connection; forgets the failures of the last one."""
         self._failures = []
-        if self._exhausted:
-            return
-        while True:
+        while not self._exhausted:
             try:
                 node = next(self._iter)
             except StopIteration:
                 self._exhausted = True
-                return
+                break
             yield check_node(node)
+        # the nodes the cluster listed: the given ones may all be gone while the cluster lives on.
+        # Round robin: from the one after the node connected last, which is tried last
+        found = list(self.discovered)
+        if self._last in found:
+            i = found.index(self._last) + 1
+            found = found[i:] + found[:i]
+        yield from found
 
     def failed(self, node: Node, exc: BaseException) -> None:
         """Record that ``node`` could not be connected (``exc`` says why)."""
@@ -157,6 +167,7 @@ class NodeSequence:
     def connected(self, node: Node) -> None:
         """Record that the attempt ended with a connection to ``node``."""
         self._connected_once = True
+        self._last = node
         self._failures = []
 
     def out_of_nodes(self) -> ReconnectError:

@@ -5,8 +5,10 @@ Client parameters (all optional; see :func:`tls_settings` and :func:`make_ssl_co
 * ``use_ssl`` -- wrap the connection in TLS. ``None`` (default) turns TLS on when credentials
   (``username``/``password``) or any ``ssl_*`` parameter is given, and leaves it off otherwise;
   ``use_ssl=False`` keeps credentials on a plain connection, as the specification allows;
-* ``ssl_cert_reqs`` -- ``ssl.CERT_NONE`` (default: encrypt, but do not authenticate the server),
-  ``ssl.CERT_OPTIONAL`` or ``ssl.CERT_REQUIRED`` (verify the server's certificate chain);
+* ``ssl_cert_reqs`` -- ``ssl.CERT_NONE`` (encrypt, but do not authenticate the server),
+  ``ssl.CERT_OPTIONAL`` or ``ssl.CERT_REQUIRED`` (verify the server's certificate chain). The
+  default is ``CERT_REQUIRED`` when ``ssl_ca_certfile`` is given (the caller named whom to trust)
+  and ``CERT_NONE`` otherwise; TLS without verification emits an :class:`InsecureTLSWarning`;
 * ``ssl_ca_certfile`` -- the CA certificate(s) that vouch for the server (PEM); without it, the
   system's default CA store is used when verifying;
 * ``ssl_certfile``, ``ssl_keyfile``, ``ssl_keyfile_password`` -- the client's own certificate and
@@ -30,6 +32,16 @@ Where this departs from the pyignite 0.1.0 specification, and why
   names must also match the host given to ``connect()`` (an IP address must appear as an IP SAN):
   without that check any certificate issued by the same CA -- for any host -- would be accepted,
   which defeats the verification. ``ssl_check_hostname=False`` opts out explicitly.
+* **Verification when a CA is given.** The specification leaves ``ssl_cert_reqs`` at ``CERT_NONE``
+  even when ``ssl_ca_certfile`` is given, so a configured CA was silently never consulted and any
+  server (or a man in the middle) was accepted. Here a CA file without ``ssl_cert_reqs`` means
+  ``CERT_REQUIRED`` with the host name check; an explicit ``ssl_cert_reqs=ssl.CERT_NONE`` still
+  turns verification off, as the specification allows.
+* **A warning without verification.** Whenever TLS runs with ``CERT_NONE`` (the
+  specification's ``use_ssl=True``, or credentials that turn TLS on), an
+  :class:`InsecureTLSWarning` says that the server is not authenticated; silence it with the
+  ``warnings`` module (``warnings.simplefilter('ignore', InsecureTLSWarning)``) where that is
+  deliberate.
 * **Ciphers.** Python's default cipher selection is used instead of the removed
   ``ssl._DEFAULT_CIPHERS``; ``ssl_ciphers`` still overrides it.
 * **TLS parameters without use_ssl.** The specification silently ignores ``ssl_*`` parameters when
@@ -46,11 +58,17 @@ from __future__ import annotations
 
 import os
 import ssl
+import warnings
 from typing import Any, Dict, Optional, Tuple
 
 from pyignite.exceptions import ParameterError
 
-__all__ = ["SSL_PARAMS", "make_ssl_context", "tls_settings"]
+__all__ = ["SSL_PARAMS", "InsecureTLSWarning", "make_ssl_context", "tls_settings"]
+
+
+class InsecureTLSWarning(UserWarning):
+    """TLS runs without verifying the server's certificate (``ssl_cert_reqs=CERT_NONE``): the
+    connection is encrypted, but anyone who can intercept it can pose as the server."""
 
 SSL_PARAMS = (
     "ssl_keyfile",
@@ -89,9 +107,10 @@ for _name, _version in (
 _REQS = {"NONE": ssl.CERT_NONE, "OPTIONAL": ssl.CERT_OPTIONAL, "REQUIRED": ssl.CERT_REQUIRED}
 
 
-def _cert_reqs(value: Any) -> ssl.VerifyMode:
+def _cert_reqs(value: Any, cafile: Optional[str] = None) -> ssl.VerifyMode:
     if value is None:
-        return ssl.CERT_NONE
+        # a CA named by the caller is meant to be used: verify against it (secure by default)
+        return ssl.CERT_REQUIRED if cafile else ssl.CERT_NONE
     if isinstance(value, str):
         name = value.upper()
         name = name[5:] if name.startswith("CERT_") else name
@@ -177,8 +196,10 @@ def make_ssl_context(
     :param ssl_certfile: the client's certificate (PEM), sent when the server asks for one;
     :param ssl_ca_certfile: trusted CA certificate(s) (PEM) for verifying the server; the system
         store is used when verifying without it;
-    :param ssl_cert_reqs: ``ssl.CERT_NONE`` (default), ``CERT_OPTIONAL`` or ``CERT_REQUIRED`` (or
-        their names); with verification the host name is checked too (see ``ssl_check_hostname``);
+    :param ssl_cert_reqs: ``ssl.CERT_NONE``, ``CERT_OPTIONAL`` or ``CERT_REQUIRED`` (or their
+        names); default ``CERT_REQUIRED`` with ``ssl_ca_certfile``, else ``CERT_NONE`` (which emits
+        an :class:`InsecureTLSWarning`); with verification the host name is checked too (see
+        ``ssl_check_hostname``);
     :param ssl_ciphers: OpenSSL cipher list (TLS <= 1.2);
     :param ssl_version: pin one TLS version (``ssl.TLSVersion``, ``"TLSV1_2"``, ``ssl.PROTOCOL_TLSv1_2``);
         by default TLS 1.2 or newer is negotiated;
@@ -187,11 +208,11 @@ def make_ssl_context(
     :return: a configured ``ssl.SSLContext`` (``PROTOCOL_TLS_CLIENT``);
     :raises ParameterError: for a bad value or a certificate/key file that cannot be loaded.
     """
-    reqs = _cert_reqs(ssl_cert_reqs)
     version = _tls_version(ssl_version)
     keyfile = _path("ssl_keyfile", ssl_keyfile)
     certfile = _path("ssl_certfile", ssl_certfile)
     cafile = _path("ssl_ca_certfile", ssl_ca_certfile)
+    reqs = _cert_reqs(ssl_cert_reqs, cafile)
     if ssl_check_hostname is not None and not isinstance(ssl_check_hostname, bool):
         raise ParameterError(f"ssl_check_hostname must be True, False or None, not {ssl_check_hostname!r}")
     if ssl_ciphers is not None and (not isinstance(ssl_ciphers, str) or not ssl_ciphers):
@@ -218,6 +239,11 @@ def make_ssl_context(
             raise ParameterError("ssl_check_hostname=True needs ssl_cert_reqs CERT_OPTIONAL or CERT_REQUIRED")
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
+        warnings.warn(
+            "TLS without verifying the server certificate (ssl_cert_reqs=CERT_NONE): the connection is "
+            "encrypted but the server is not authenticated; give ssl_ca_certfile to verify it",
+            InsecureTLSWarning, stacklevel=_caller_level(),
+        )
     else:
         ctx.verify_mode = reqs
         ctx.check_hostname = True if ssl_check_hostname is None else ssl_check_hostname
@@ -244,6 +270,19 @@ def make_ssl_context(
         except ssl.SSLError as exc:
             raise ParameterError(f"ssl_ciphers {ssl_ciphers!r} selects no usable cipher: {exc}") from exc
     return ctx
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside pyignite (the line that
+    created the client), however deep the constructor chain is."""
+    import sys
+
+    level = 1
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("pyignite"):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 def tls_settings(

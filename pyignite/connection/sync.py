@@ -506,6 +506,18 @@ class Connection(Session):
                 self._reading = False
                 self._hand_over()  # a thread that sent meanwhile, or the notification reader
 
+    # --- heartbeats (pyignite.connection.keepalive) ----------------------------------------------
+
+    def request_within(self, frame: bytearray, timeout: float) -> Reply:
+        """:meth:`request` with its own deadline of ``timeout`` seconds, whatever the connection's
+        ``timeout`` (a heartbeat must be bounded even when calls are not). As for any call, a
+        deadline passed without anything received from the node breaks the connection."""
+        request_id = self.send(frame)
+        slot = self._slots.get(request_id)
+        if slot is not None:
+            slot.deadline = time.monotonic() + timeout
+        return self.receive(request_id)
+
     # --- socket primitives ----------------------------------------------------------------------
 
     def _read(self, sock: socket.socket, deadline: Optional[float]) -> Optional[bytes]:

@@ -28,6 +28,14 @@ straight to the primary node, saving the server a hop.
   ``None`` when the request cannot be routed (no map yet, a cache that is not routable, a key type
   without a Java hash code). The facade turns the UUID into a connection of its
   :class:`NodePool`, or falls back to its default connection.
+* **Multi-key requests** (:class:`KeySplit`, :meth:`PartitionAwareness.split`): ``get_all``,
+  ``put_all``, ``contains_keys``, ``remove_keys`` and ``clear_keys`` of a partition-aware client
+  carry ``req.affinity = KeySplit(...)``: the keys (or key-value pairs), how to build the same
+  request for a part of them and how to merge the parts' answers. The router groups the keys by
+  primary node; when they span several nodes the facade sends one request per node, all in flight
+  at once (pipelined on the blocking client, concurrent tasks on the asyncio one), and merges the
+  answers; keys that cannot be routed travel in the part for the default connection. A part whose
+  node dies under it is handed to the retry policy like any request (:mod:`pyignite.protocol.retry`).
 * **Connections** (:class:`NodePool`): bookkeeping of the nodes a partition-aware client keeps
   connections to -- the addresses given to ``connect()`` and those discovered with
   ``OP_CLUSTER_GROUP_GET_NODE_ENDPOINTS`` -- which of them are connected (node UUID -> connection),
@@ -46,7 +54,7 @@ import struct
 import uuid
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from pyignite.datatypes.base import NO_CONTEXT, CodecContext, decode, is_hint
+from pyignite.datatypes.base import NO_CONTEXT, CodecContext, decode, encode_item, is_hint
 from pyignite.datatypes.complex import TYPE_CODE as COMPLEX_OBJECT_CODE
 from pyignite.datatypes.complex import GenericObjectMeta
 from pyignite.datatypes.hashing import hashcode
@@ -60,6 +68,7 @@ __all__ = [
     "PA_CONNECT_TIMEOUT",
     "PA_VERSION",
     "CacheAffinity",
+    "KeySplit",
     "NodePool",
     "PartitionAwareness",
     "PartitionRouter",
@@ -177,12 +186,17 @@ class CacheAffinity:
     :ivar key_configs: binary type id -> affinity key field id (the cache's ``CacheKeyConfiguration``).
     """
 
-    __slots__ = ("key_configs", "owners", "partitions")
+    __slots__ = ("key_configs", "node_index", "nodes", "owners", "partitions")
 
     def __init__(self, owners: Sequence[uuid.UUID], key_configs: Dict[int, int]) -> None:
         self.owners = tuple(owners)
         self.partitions = len(self.owners)
         self.key_configs = key_configs
+        #: the distinct primary nodes, and the index in it of each partition's primary: grouping
+        #: the keys of a multi-key request by a small int is cheaper than by UUID
+        self.nodes: List[uuid.UUID] = list(dict.fromkeys(self.owners))
+        position = {node: i for i, node in enumerate(self.nodes)}
+        self.node_index: Tuple[int, ...] = tuple(position[o] for o in self.owners)
 
     def node_for_hash(self, h: int) -> uuid.UUID:
         """The primary node of the partition of a key with hash code ``h``."""
@@ -390,6 +404,15 @@ class PartitionRouter:
             return None
         return aff.node_for_hash(h)
 
+    def node_for_key(self, cache_id: int, item: Any, ctx: CodecContext = NO_CONTEXT) -> Optional[uuid.UUID]:
+        """The primary node of one key of a multi-key request (a value or a ``(value, hint)``
+        tuple), or ``None`` when it cannot be routed."""
+        aff = self.affinity(cache_id)
+        if aff is None:
+            return None
+        h = key_hash(aff, item, ctx)
+        return aff.node_for_hash(h) if h is not None else None
+
     def node_ids(self) -> Set[uuid.UUID]:
         """Every node that is the primary of some partition in the maps held."""
         out: Set[uuid.UUID] = set()
@@ -576,6 +599,69 @@ class NodePool:
         return out
 
 
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+
+
+def key_hash(aff: CacheAffinity, item: Any, ctx: CodecContext = NO_CONTEXT) -> Optional[int]:
+    """The hash code Ignite partitions one key of a multi-key request by (a value or a
+    ``(value, hint)`` tuple), or ``None`` when it has none."""
+    if type(item) is int and _LONG_MIN <= item <= _LONG_MAX:  # the common case: a Long key
+        v = item & 0xFFFFFFFFFFFFFFFF
+        return (v ^ (v >> 32)) & 0xFFFFFFFF  # Long.hashCode
+    key = item[0] if type(item) is tuple and len(item) == 2 and is_hint(item[1]) else item
+    frame: Any = b""
+    if isinstance(type(key), GenericObjectMeta):  # its own hash code is read from its encoding
+        frame = bytearray(_FLAGS_OFFSET + 1)  # a cache request prefix without flags
+        encode_item(frame, item, ctx)
+    try:
+        return affinity_hash(frame, item, None, aff.key_configs, ctx)
+    except (TypeError, ValueError, NotImplementedError):
+        return None
+
+
+class KeySplit:
+    """What a multi-key request carries in ``req.affinity`` for a partition-aware client.
+
+    :ivar cache_id: the cache;
+    :ivar items: the keys (values or ``(value, hint)`` tuples), or ``(key, value)`` pairs for
+        ``put_all`` (``pairs`` True);
+    :ivar build: ``build(items) -> Request``: the same operation for a part of the items;
+    :ivar merge: ``merge(results) -> result``: the answer from the parts' answers.
+    """
+
+    __slots__ = ("build", "cache_id", "items", "merge", "pairs")
+
+    def __init__(
+        self, cache_id: int, items: List[Any], build: Callable[[List[Any]], Request],
+        merge: Callable[[List[Any]], Any], pairs: bool = False,
+    ) -> None:
+        self.cache_id = cache_id
+        self.items = items
+        self.build = build
+        self.merge = merge
+        self.pairs = pairs
+
+    def __getitem__(self, index: int) -> Any:  # the cache id where single-key routing reads it
+        if index == 0:
+            return self.cache_id
+        raise IndexError(index)
+
+
+def merge_dicts(results: List[Any]) -> dict:
+    out: dict = {}
+    for part in results:
+        out.update(part)
+    return out
+
+
+def merge_all(results: List[Any]) -> bool:
+    return all(results)
+
+
+def merge_none(results: List[Any]) -> None:
+    return None
+
+
 class PartitionAwareness:
     """The partition awareness state of one client: its :class:`PartitionRouter` and :class:`NodePool`.
 
@@ -620,6 +706,43 @@ class PartitionAwareness:
         if conn is None:
             self.pool.lost_node(node_id, now)
         return conn
+
+    def split(self, split: KeySplit, ctx: CodecContext, now: float) -> Dict[Any, List[Any]]:
+        """Group the items of a multi-key request by the live pool connection to their primary
+        node (``None``: the default connection -- keys that cannot be routed, or whose node has no
+        live connection, which is then marked for reconnection). Order within a group is kept."""
+        aff = self.router.affinity(split.cache_id)
+        if aff is None:
+            return {None: list(split.items)}
+        index = aff.node_index
+        parts = aff.partitions
+        mask = parts - 1 if parts & (parts - 1) == 0 else 0
+        by_node: Dict[int, List[Any]] = {}
+        unroutable: List[Any] = []
+        pairs = split.pairs
+        for item in split.items:
+            h = key_hash(aff, item[0] if pairs else item, ctx)
+            if h is None:
+                unroutable.append(item)
+                continue
+            # partition_for_hash, inlined for the power-of-two partition counts of most caches
+            h &= 0xFFFFFFFF
+            part = (h ^ (h >> 16)) & mask if mask else partition_for_hash(h, parts)
+            node = index[part]
+            group = by_node.get(node)
+            if group is None:
+                by_node[node] = group = []
+            group.append(item)
+        groups: Dict[Any, List[Any]] = {}
+        for node, items in by_node.items():
+            node_id = aff.nodes[node]
+            conn = self.pool.connection(node_id)
+            if conn is None:
+                self.pool.lost_node(node_id, now)
+            groups.setdefault(conn, []).extend(items)
+        if unroutable:
+            groups.setdefault(None, []).extend(unroutable)
+        return groups
 
     def retry_elsewhere(self, conn: Any, default: Any, now: float) -> bool:
         """A routed request on ``conn`` failed with a ``SocketError``: True if the node died under it

@@ -347,10 +347,12 @@ class Session:
     def timeout_error(self, silent: bool) -> RequestTimeoutError:
         """The error of a call that timed out; ``silent``: nothing arrived meanwhile (see module doc)."""
         if silent:
-            return RequestTimeoutError(
+            err = RequestTimeoutError(
                 f"{self} did not answer within {self.timeout} s and sent nothing meanwhile: "
                 "connection closed"
             )
+            err.connection_closed = True  # the retry policy reads it (pyignite.protocol.retry)
+            return err
         return RequestTimeoutError(f"{self} did not answer this request within {self.timeout} s")
 
 

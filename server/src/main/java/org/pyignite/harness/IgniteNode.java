@@ -44,7 +44,8 @@ import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
  *   <li>{@code --attribute name=value}, {@code --services}: see {@link ComputeDeployments};</li>
  *   <li>{@code --activate N}: once the topology has N server nodes, activate the cluster;</li>
  *   <li>{@code --ssl-keystore}, {@code --ssl-truststore}, {@code --ssl-password}, {@code --ssl-client-auth};</li>
- *   <li>{@code --region-mb}: default data region size in MiB.</li>
+ *   <li>{@code --region-mb}: default data region size in MiB;</li>
+ *   <li>{@code --idle-timeout MS}: the client connector's idle timeout (default 0: none).</li>
  * </ul>
  * Prints {@code PYIGNITE-NODE-STARTED} once the node is up (and activated, if asked).
  */
@@ -112,6 +113,10 @@ public final class IgniteNode {
         client.setHost("127.0.0.1");
         client.setPort(clientPort);
         client.setPortRange(0);
+        if (opts.containsKey("idle-timeout")) {
+            // close client connections idle this long (ms): heartbeat tests
+            client.setIdleTimeout(Long.parseLong(opts.get("idle-timeout")));
+        }
         ThinClientConfiguration thin = new ThinClientConfiguration();
         if (opts.containsKey("compute")) {
             String limit = opts.get("compute");
