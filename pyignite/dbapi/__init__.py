@@ -34,7 +34,7 @@ type code derived from the first page's values (Ignite returns no column types w
 from __future__ import annotations
 
 from itertools import islice
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Generator, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 from pyignite.client import Client
 from pyignite.dbapi._core import (
@@ -190,6 +190,19 @@ class Connection(_ConnectionBase):
         self.close()
 
 
+# The cursors' logic is written once, as generator *plans* that yield the I/O steps below and
+# receive their results (an exception of a step is thrown back into the plan at that yield); the
+# blocking cursor runs a step by calling, the asyncio cursor by awaiting. A step is
+# ``(kind, source_or_sql, arg)``.
+_SQL = "sql"  # (_SQL, sql, sql() keyword arguments) -> the client's cursor of the result
+_NAMES = "names"  # (_NAMES, source, None) -> the column names (the cursor's first item)
+_TAKE = "take"  # (_TAKE, source, n) -> up to n rows
+_CLOSE = "close"  # (_CLOSE, source, None) -> None
+
+_T = TypeVar("_T")
+_Plan = Generator[Tuple[str, Any, Any], Any, _T]
+
+
 class _CursorBase:
     def __init__(self, connection: Any) -> None:
         self.connection = connection
@@ -262,52 +275,35 @@ class _CursorBase:
         self._state.start_rows(names, first, complete)
         return True
 
+    # --- plans (the I/O steps are run by the facade's _drive) ---
 
-class Cursor(_CursorBase):
-    """A DB-API cursor. Iterating it yields the rows (tuples) of the last SELECT.
-
-    A cursor is for one thread at a time; the connection may be shared by threads.
-    """
-
-    def execute(self, operation: str, parameters: Optional[Sequence[Any]] = None) -> Cursor:
-        """Run one statement with ``?`` placeholders bound to ``parameters`` (a sequence).
-
-        Returns the cursor. Raises the :class:`Error` subclass matching the server's SQL state.
-        """
+    def _execute(self, operation: str, parameters: Optional[Sequence[Any]]) -> _Plan[None]:
         self._begin(operation)
-        self._drop_source()
-        self._run(operation, check_params(parameters))
-        return self
+        yield from self._drop_source()
+        yield from self._run(operation, check_params(parameters))
 
-    def executemany(self, operation: str, seq_of_parameters: Iterable[Sequence[Any]]) -> Cursor:
-        """Run a statement once per parameter set.
-
-        ``INSERT``/``MERGE ... VALUES (?, ...)`` runs as multi-row statements (up to 1000 rows or
-        4000 parameters each), so 10,000 rows take about ten round trips; any other statement runs
-        once per set, in order. ``rowcount`` is the total of rows changed.
-        """
+    def _executemany(self, operation: str, seq_of_parameters: Iterable[Sequence[Any]]) -> _Plan[None]:
         self._begin(operation)
-        self._drop_source()
+        yield from self._drop_source()
         params = list(seq_of_parameters)
         plan = batches(operation, params)
         total = 0
         if plan is None:
             plan = [(operation, check_params(p)) for p in params]
         for sql, args in plan:
-            if self._run(sql, args):
-                self._drop_source()
+            if (yield from self._run(sql, args)):
+                yield from self._drop_source()
                 raise ProgrammingError("executemany() is for statements that return no rows")
             total += max(self._state.rowcount, 0)
         self._state = ResultState()
         self._state.start_count(total)
-        return self
 
-    def _run(self, sql: str, args: Optional[list]) -> bool:
+    def _run(self, sql: str, args: Optional[list]) -> _Plan[bool]:
         conn = self.connection
         try:
-            source = conn._client.sql(sql, **conn._sql_kwargs(args))
-            names = next(source)
-            first = list(islice(source, conn.page_size))
+            source = yield _SQL, sql, conn._sql_kwargs(args)
+            names = yield _NAMES, source, None
+            first = yield _TAKE, source, conn.page_size
         except Exception as exc:
             raise map_error(exc) from exc
         complete = source.closed
@@ -316,15 +312,15 @@ class Cursor(_CursorBase):
             self._source = source
         return rows
 
-    def _drop_source(self) -> None:
+    def _drop_source(self) -> _Plan[None]:
         source, self._source = self._source, None
         if source is not None:
             try:
-                source.close()
+                yield _CLOSE, source, None
             except Exception as exc:
                 raise map_error(exc) from exc
 
-    def _next_page(self) -> bool:
+    def _next_page(self) -> _Plan[bool]:
         """Read the next page into the buffer; ``False`` when the result has no more rows."""
         state = self._state
         source = self._source
@@ -333,7 +329,7 @@ class Cursor(_CursorBase):
                 state.end()
             return False
         try:
-            page = list(islice(source, self.connection.page_size))
+            page = yield _TAKE, source, self.connection.page_size
         except Exception as exc:
             self._source = None
             raise map_error(exc) from exc
@@ -347,42 +343,34 @@ class Cursor(_CursorBase):
             state.end()
         return True
 
-    def fetchone(self) -> Optional[tuple]:
-        """The next row, or ``None`` when there is no more."""
+    def _fetchone(self) -> _Plan[Optional[tuple]]:
         self._check_result()
         state = self._state
-        if not state.buffered and not self._next_page():
+        if not state.buffered and not (yield from self._next_page()):
             return None
         rows = state.take(1)
         return rows[0] if rows else None
 
-    def fetchmany(self, size: Optional[int] = None) -> List[tuple]:
-        """Up to ``size`` (default :attr:`arraysize`) next rows; fewer (or none) at the end."""
+    def _fetchmany(self, size: Optional[int]) -> _Plan[List[tuple]]:
         self._check_result()
         n = self._size(size)
         state = self._state
         out: List[tuple] = []
         while len(out) < n:
-            if not state.buffered and not self._next_page():
+            if not state.buffered and not (yield from self._next_page()):
                 break
             out.extend(state.take(n - len(out)))
         return out
 
-    def fetchall(self) -> List[tuple]:
-        """All remaining rows."""
+    def _fetchall(self) -> _Plan[List[tuple]]:
         self._check_result()
         state = self._state
         out = state.take(None)
-        while self._next_page():
+        while (yield from self._next_page()):
             out.extend(state.take(None))
         return out
 
-    def fetch_columns(self) -> Tuple[List[str], List[list]]:
-        """All remaining rows as columns: ``(names, [column values, ...])``.
-
-        Each page is transposed at once (``zip(*page)``), so no row tuples are built; values are
-        converted as for the rows. This is what :func:`read_frame` uses.
-        """
+    def _fetch_columns(self) -> _Plan[Tuple[List[str], List[list]]]:
         self._check_result()
         state = self._state
         names = list(state.field_names or [])
@@ -396,7 +384,7 @@ class Cursor(_CursorBase):
         if source is not None:
             try:
                 while True:
-                    page = list(islice(source, self.connection.page_size))
+                    page = yield _TAKE, source, self.connection.page_size
                     if not page:
                         break
                     state.seen += len(page)
@@ -406,6 +394,83 @@ class Cursor(_CursorBase):
                 raise map_error(exc) from exc
         state.end()
         return names, [list(convert_column(col)) if col else col for col in columns]
+
+    def _close(self) -> _Plan[None]:
+        if self._closed:
+            return
+        self._closed = True
+        # the row count of the last statement stays readable (SQLAlchemy reads it after closing)
+        rowcount = self._state.rowcount
+        self._state = ResultState()
+        self._state.rowcount = rowcount
+        if not self.connection.closed:
+            yield from self._drop_source()
+
+
+class Cursor(_CursorBase):
+    """A DB-API cursor. Iterating it yields the rows (tuples) of the last SELECT.
+
+    A cursor is for one thread at a time; the connection may be shared by threads.
+    """
+
+    def _drive(self, plan: _Plan[_T]) -> _T:
+        try:
+            step = next(plan)
+            while True:
+                kind, source, arg = step
+                try:
+                    if kind is _TAKE:
+                        result: Any = list(islice(source, arg))
+                    elif kind is _NAMES:
+                        result = next(source)
+                    elif kind is _SQL:
+                        result = self.connection._client.sql(source, **arg)
+                    else:
+                        result = source.close()
+                except Exception as exc:
+                    step = plan.throw(exc)
+                else:
+                    step = plan.send(result)
+        except StopIteration as stop:
+            return stop.value
+
+    def execute(self, operation: str, parameters: Optional[Sequence[Any]] = None) -> Cursor:
+        """Run one statement with ``?`` placeholders bound to ``parameters`` (a sequence).
+
+        Returns the cursor. Raises the :class:`Error` subclass matching the server's SQL state.
+        """
+        self._drive(self._execute(operation, parameters))
+        return self
+
+    def executemany(self, operation: str, seq_of_parameters: Iterable[Sequence[Any]]) -> Cursor:
+        """Run a statement once per parameter set.
+
+        ``INSERT``/``MERGE ... VALUES (?, ...)`` runs as multi-row statements (up to 1000 rows or
+        4000 parameters each), so 10,000 rows take about ten round trips; any other statement runs
+        once per set, in order. ``rowcount`` is the total of rows changed.
+        """
+        self._drive(self._executemany(operation, seq_of_parameters))
+        return self
+
+    def fetchone(self) -> Optional[tuple]:
+        """The next row, or ``None`` when there is no more."""
+        return self._drive(self._fetchone())
+
+    def fetchmany(self, size: Optional[int] = None) -> List[tuple]:
+        """Up to ``size`` (default :attr:`arraysize`) next rows; fewer (or none) at the end."""
+        return self._drive(self._fetchmany(size))
+
+    def fetchall(self) -> List[tuple]:
+        """All remaining rows."""
+        return self._drive(self._fetchall())
+
+    def fetch_columns(self) -> Tuple[List[str], List[list]]:
+        """All remaining rows as columns: ``(names, [column values, ...])``.
+
+        Each page is transposed at once (``zip(*page)``), so no row tuples are built; values are
+        converted as for the rows. This is what :func:`read_frame` uses.
+        """
+        return self._drive(self._fetch_columns())
 
     def __iter__(self) -> Iterator[tuple]:
         return self
@@ -419,15 +484,7 @@ class Cursor(_CursorBase):
     def close(self) -> None:
         """Release the server's cursor of the current result (if any). Further use raises
         :class:`InterfaceError`; closing again does nothing."""
-        if self._closed:
-            return
-        self._closed = True
-        # the row count of the last statement stays readable (SQLAlchemy reads it after closing)
-        rowcount = self._state.rowcount
-        self._state = ResultState()
-        self._state.rowcount = rowcount
-        if not self.connection.closed:
-            self._drop_source()
+        self._drive(self._close())
 
     def __enter__(self) -> Cursor:
         self._check()
@@ -435,6 +492,19 @@ class Cursor(_CursorBase):
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _new_client(
+    client_class: Any, host: Optional[str], port: Optional[int], nodes: Optional[Iterable[Any]], kwargs: Dict[str, Any],
+) -> Tuple[Any, List[Tuple[str, int]], Dict[str, Any]]:
+    """The (not yet connected) client, the addresses to connect to and the statement options."""
+    query, client_kwargs = make_client_kwargs(dict(kwargs))
+    addresses = nodes_of(host, port, nodes)
+    try:
+        client = client_class(**client_kwargs)
+    except Exception as exc:
+        raise InterfaceError(f"invalid connection options: {exc}") from exc
+    return client, addresses, query
 
 
 def connect(
@@ -458,12 +528,7 @@ def connect(
         ``password``...).
     :raises OperationalError: no node answers, or a node refuses the handshake.
     """
-    query, client_kwargs = make_client_kwargs(dict(kwargs))
-    addresses = nodes_of(host, port, nodes)
-    try:
-        client = Client(**client_kwargs)
-    except Exception as exc:
-        raise InterfaceError(f"invalid connection options: {exc}") from exc
+    client, addresses, query = _new_client(Client, host, port, nodes, kwargs)
     try:
         client.connect(addresses)
     except Exception as exc:
