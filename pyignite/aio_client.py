@@ -62,7 +62,7 @@ from pyignite.cursors import AioCursor
 from pyignite.datatypes.base import MissingBinaryType
 from pyignite.exceptions import CacheError, ParseError, ReconnectError, SocketError
 from pyignite.monitoring import EventDispatcher, logger
-from pyignite.protocol import cluster_ops  # node discovery (partition awareness, issue 9)
+from pyignite.protocol import cluster_ops  # node discovery for partition awareness
 from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, KeySplit, PartitionAwareness
 from pyignite.protocol.frames import op_code_of
 from pyignite.protocol.keepalive import KeepAlive, endpoint_addresses, idle_timeout_request
@@ -100,15 +100,15 @@ class AioClient(BaseClient):
     _cache_class = AioCache
     _connection_class = AioConnection
     _cursor_class = AioCursor
-    _transaction_class = AioTransaction  # issue 9
+    _transaction_class = AioTransaction
     _continuous_query_class = AioContinuousQuery
 
     def __init__(self, compact_footer: Optional[bool] = None, *args: Any, **kwargs: Any) -> None:
         self._init_common(compact_footer, args, kwargs)  # settings, binary registry, nodes (api_base)
         self._reconnect_lock: Optional[asyncio.Lock] = None
-        self._pa_lock: Optional[asyncio.Lock] = None  # partition map refreshes (issue 9)
+        self._pa_lock: Optional[asyncio.Lock] = None  # partition map refreshes, one at a time
         self._loop: Optional[asyncio.AbstractEventLoop] = None  # the loop the locks belong to
-        self._txs = ContextTxBinding(self)  # the open transaction of each task (issue 9)
+        self._txs = ContextTxBinding(self)  # the open transaction of each task
         self._retrying: set = set()  # requests being resent by _retry (their failures go to it)
         self._keepalive: Optional[KeepAlive] = None  # heartbeats and endpoint discovery
         self._keepalive_task: Optional[asyncio.Task] = None
@@ -125,7 +125,7 @@ class AioClient(BaseClient):
         :class:`HandshakeError` when a node refuses the handshake.
         """
         nodes = NodeSequence(nodes_from_args(args, dict(kwargs)))
-        seeds = partition_aware_seeds(self._settings.partition_aware, args, kwargs)  # issue 9
+        seeds = partition_aware_seeds(self._settings.partition_aware, args, kwargs)
         return _Connect(self, nodes, seeds)
 
     async def _connect(self, nodes: NodeSequence, seeds: Optional[list] = None) -> AioClient:
@@ -156,7 +156,7 @@ class AioClient(BaseClient):
             if nodes is None:
                 raise ReconnectError("Can not reconnect: the client is not connected (call connect() first)")
             for node in nodes.attempts():
-                pa = self._pa  # partition awareness (issue 9): reuse the pool's live connection
+                pa = self._pa  # partition awareness: reuse the pool's live connection to this node
                 conn = pa.pool.live(node) if pa is not None else None
                 if conn is None:
                     conn = self._make_connection(*node)
@@ -189,7 +189,7 @@ class AioClient(BaseClient):
         conn = self._conn
         if conn is not None:
             await conn.close()  # no longer alive: _connection() moves on to the next node
-            if self._pa is not None:  # a pool connection too: due for reconnection (issue 9)
+            if self._pa is not None:  # a pool connection too: due for reconnection
                 self._pa.pool.lost(conn, time.monotonic())
         await self._connection()
         return self
@@ -208,7 +208,7 @@ class AioClient(BaseClient):
                 pass
         if conn is not None:
             await conn.close()
-        if pa is not None:  # the connections to the other nodes (issue 9)
+        if pa is not None:  # partition awareness: the connections to the other nodes
             others = [c for c in pa.pool.connections() if c is not conn]
             if others:
                 await asyncio.gather(*(c.close() for c in others), return_exceptions=True)
@@ -233,12 +233,12 @@ class AioClient(BaseClient):
             tx = txs.current() if txs.active else None
             if tx is None:
                 pa = self._pa
-                if pa is not None:  # partition awareness (issue 9)
+                if pa is not None:  # partition awareness: to the primary node of the key
                     return await self._execute_pa(req, pa)
                 conn = self._conn
                 if conn is None or not conn.alive:
                     conn = await self._connection()
-            else:  # inside a transaction: its connection, and its id in key-value requests (issue 9)
+            else:  # inside a transaction: the server binds it to its connection; its id goes in key-value requests
                 conn = tx.route(req)
                 if conn is None:
                     conn = self._conn
@@ -403,7 +403,7 @@ class AioClient(BaseClient):
             except Exception as exc:
                 result, error = None, exc
 
-    # --- partition awareness (issue 9; see "Partition awareness" in pyignite.client) ------------
+    # --- partition awareness (see "Partition awareness" in pyignite.client) ---------------------
     # The decisions are made by pyignite.protocol.affinity (shared with Client); these coroutines
     # only do the I/O they ask for.
 

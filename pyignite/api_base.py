@@ -18,19 +18,19 @@ plan, and must never touch sockets.
 
 from __future__ import annotations
 
-import copy  # with_expire_policy (issue 9)
-from collections import deque  # abandoned query cursors (issue 5)
+import copy  # with_expire_policy
+from collections import deque  # abandoned query cursors
 from typing import Any, Generator, Iterable, Iterator, Optional, Tuple, Union
 
 from pyignite.connection.roundrobin import Node, check_node
 from pyignite.datatypes.base import CodecContext
 from pyignite.datatypes.prop_codes import PROP_NAME
-from pyignite.exceptions import ParameterError, SQLError  # SQLError: select_row (issue 5)
-from pyignite.protocol import cache_ops, query_ops  # query_ops: SQL and scan queries (issue 5)
+from pyignite.exceptions import ParameterError, SQLError  # SQLError: select_row
+from pyignite.protocol import cache_ops, query_ops  # query_ops: SQL and scan queries
 from pyignite.protocol.cache_ops import CacheRef
 from pyignite.protocol.handshake import PROTOCOL_VERSIONS, Version
 from pyignite.protocol.request import Request
-from pyignite.transaction import TransactionConcurrency, TransactionIsolation  # issue 9
+from pyignite.transaction import TransactionConcurrency, TransactionIsolation
 
 __all__ = ["BaseCache", "BaseClient", "Plan", "cache_name_of", "nodes_from_args"]
 
@@ -60,7 +60,7 @@ def nodes_from_args(args: Tuple[Any, ...], kwargs: dict) -> Iterator[Node]:
     raise ParameterError(f"connect() takes a host and a port, or an iterable of (host, port); got {args!r}")
 
 
-# --- partition awareness (issue 9) ----------------------------------------------------------------
+# --- partition awareness --------------------------------------------------------------------------
 
 def partition_aware_seeds(setting: Optional[bool], args: Tuple[Any, ...], kwargs: dict) -> Optional[list]:
     """The addresses a partition-aware client keeps connections to, or ``None`` for no partition
@@ -128,14 +128,14 @@ class ClientSettings:
         from pyignite.connection.ssl_context import SSL_PARAMS, tls_settings
 
         ssl_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in SSL_PARAMS}
-        # monitoring (issue 9): event listeners and the pyignite logger
+        # monitoring: event listeners and the pyignite logger
         from pyignite.monitoring import EventDispatcher
 
         try:
             self.events = EventDispatcher(kwargs.pop("event_listeners", None))
         except TypeError as exc:
             raise ParameterError(str(exc)) from None
-        # partition awareness (issue 9): None = on when connect() gets several nodes as a collection
+        # partition awareness: None = on when connect() gets several nodes as a collection
         partition_aware = kwargs.pop("partition_aware", None)
         if partition_aware is not None and not isinstance(partition_aware, bool):
             raise ParameterError(f"partition_aware must be True, False or None, not {partition_aware!r}")
@@ -206,14 +206,14 @@ class BaseClient:
     def _drive(self, plan: Plan) -> Any:  # pragma: no cover - provided by the facade
         raise NotImplementedError
 
-    # --- construction and state shared by the facades (issue 8) ---------------------------------
+    # --- construction and state shared by the facades -------------------------------------------
 
     #: the live connection of the facade's transport (``Connection`` or ``AioConnection``), or None
     _conn: Any = None
 
     def _init_common(self, compact_footer: Optional[bool], args: Tuple[Any, ...], kwargs: dict) -> None:
         """The constructor part of :class:`Client` and :class:`AioClient` (same arguments)."""
-        from pyignite.binary import BinaryRegistry  # binary type registry (issue 6)
+        from pyignite.binary import BinaryRegistry  # binary type registry
 
         self._settings = ClientSettings(compact_footer, *args, **kwargs)
         self._ctx = BinaryRegistry(compact_footer)
@@ -282,7 +282,7 @@ class BaseClient:
     def __repr__(self) -> str:
         return f"<pyignite.{type(self).__name__} {self}>"
 
-    # --- partition awareness (issue 9) -----------------------------------------------------------
+    # --- partition awareness ---------------------------------------------------------------------
 
     #: a :class:`pyignite.protocol.affinity.PartitionAwareness` while it is on, else ``None``
     _pa: Any = None
@@ -340,7 +340,7 @@ class BaseClient:
             make = cache_ops.create_with_name if create else cache_ops.get_or_create_with_name
             return make(settings)
         if isinstance(settings, dict):
-            # issue 4: the configuration message depends on the protocol version
+            # the configuration message depends on the negotiated protocol version (PROP_EXPIRY_POLICY: 1.6.0+)
             return cache_ops.create_with_configuration(settings, create, self._request_version(), self._ctx)
         raise ParameterError(f"cache settings must be a name (str) or a dict of properties, not {settings!r}")
 
@@ -387,7 +387,7 @@ class BaseClient:
             )
         return self._cache_class(self, settings)
 
-    # --- transactions and the cluster API (issue 9) ----------------------------------------------
+    # --- transactions and the cluster API --------------------------------------------------------
 
     #: the facade's transaction class (:class:`pyignite.transaction.Transaction` or ``AioTransaction``)
     _transaction_class: Any = None
@@ -534,7 +534,7 @@ class BaseClient:
             per_node_parallel=per_node_parallel, flush_interval=flush_interval, mode=mode,
         )
 
-    # --- binary types (issue 6) ------------------------------------------------------------------
+    # --- binary types ----------------------------------------------------------------------------
 
     def get_binary_type(self, binary_type: Union[str, int]) -> Any:
         """The cluster's description of a binary type (``OP_GET_BINARY_TYPE``).
@@ -628,7 +628,7 @@ class BaseClient:
 
         return self._drive(plan())
 
-    # --- SQL and query cursors (issue 5) ---------------------------------------------------------
+    # --- SQL and query cursors -------------------------------------------------------------------
 
     #: the facade's cursor class (:class:`pyignite.cursors.Cursor` or ``AioCursor``)
     _cursor_class: Any = None
@@ -734,7 +734,7 @@ class BaseClient:
         return out
 
 
-# --- query helpers (issue 5) ----------------------------------------------------------------------
+# --- query helpers --------------------------------------------------------------------------------
 
 def query_cache_id(cache: Any) -> int:
     """The cache id for ``Client.sql(cache=...)``: 0 for none, else of a cache object, name or id."""
@@ -794,7 +794,7 @@ class BaseCache:
         """The client this cache is accessed through."""
         return self._client
 
-    # --- expiry policy per operation (issue 9) ---------------------------------------------------
+    # --- expiry policy per operation -------------------------------------------------------------
 
     def with_expire_policy(
         self, expiry_policy: Any = None, create: Any = None, update: Any = None, access: Any = None,
@@ -832,7 +832,7 @@ class BaseCache:
         clone._ref = CacheRef(self._name, policy.millis())
         return clone
 
-    # --- queries (issue 5) -----------------------------------------------------------------------
+    # --- queries ---------------------------------------------------------------------------------
 
     def scan(self, page_size: int = query_ops.DEFAULT_PAGE_SIZE, partitions: int = -1, local: bool = False) -> Any:
         """All entries of the cache, fetched page by page (``OP_QUERY_SCAN``).
@@ -1036,7 +1036,7 @@ class BaseCache:
         req.affinity = affinity.KeySplit(ref.cache_id, items, part, merger, pairs)  # type: ignore[assignment]
         return req
 
-    # --- issue 4: the rest of the key-value API and the cache settings --------------------------
+    # --- the rest of the key-value API and the cache settings -----------------------------------
     # Conditional operations return booleans, get-and-* operations the previous value (or None).
     # Every key, value or sample may carry a hint (``key_hint``...); items of key lists and of
     # ``put_all`` dicts may be ``(value, hint)`` tuples.

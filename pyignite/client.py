@@ -19,7 +19,7 @@ and endpoint discovery run in one daemon thread per client (:mod:`pyignite.proto
 
 Threads
 -------
-A client may be shared by any number of threads (issue 8). The model is one connection with
+A client may be shared by any number of threads. The model is one connection with
 request-id multiplexing, not a pool:
 
 * every call sends its request at once, whatever other threads have in flight (requests are
@@ -42,7 +42,7 @@ multiplexes tasks on one connection the same way.
 
 Partition awareness
 -------------------
-With partition awareness (issue 9) the client sends each single-key operation (``get``, ``put``,
+With partition awareness the client sends each single-key operation (``get``, ``put``,
 ``get_and_*``, ``replace*``, ``remove_key``, ``remove_if_equals``, ``contains_key``, ``clear_key``,
 ``put_if_absent``...) straight to the primary node of its key, instead of through one node.
 
@@ -93,11 +93,11 @@ from pyignite.cache import Cache
 from pyignite.connection.roundrobin import NodeSequence
 from pyignite.connection.sync import Connection
 from pyignite.continuous import ContinuousQuery
-from pyignite.cursors import Cursor, close_abandoned  # query cursors (issue 5)
+from pyignite.cursors import Cursor, close_abandoned
 from pyignite.datatypes.base import MissingBinaryType
 from pyignite.exceptions import CacheError, ParseError, ReconnectError, SocketError
 from pyignite.monitoring import EventDispatcher, logger
-from pyignite.protocol import cluster_ops  # node discovery (partition awareness, issue 9)
+from pyignite.protocol import cluster_ops  # node discovery for partition awareness
 from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, KeySplit, PartitionAwareness
 from pyignite.protocol.frames import op_code_of
 from pyignite.protocol.keepalive import KeepAlive, endpoint_addresses, idle_timeout_request
@@ -149,15 +149,15 @@ class Client(BaseClient):
     """
 
     _cache_class = Cache
-    _connection_class = Connection  # the transport (issue 8: BaseClient._make_connection)
-    _cursor_class = Cursor  # issue 5
-    _transaction_class = Transaction  # issue 9
+    _connection_class = Connection  # the transport BaseClient._make_connection opens
+    _cursor_class = Cursor
+    _transaction_class = Transaction
     _continuous_query_class = ContinuousQuery
 
     def __init__(self, compact_footer: Optional[bool] = None, *args: Any, **kwargs: Any) -> None:
-        self._init_common(compact_footer, args, kwargs)  # settings, binary registry (issue 6), nodes
+        self._init_common(compact_footer, args, kwargs)  # settings, binary type registry, nodes
         self._lock = threading.RLock()
-        self._txs = ThreadTxBinding()  # the open transaction of each thread (issue 9)
+        self._txs = ThreadTxBinding()  # the open transaction of each thread
         self._retrying: set = set()  # requests being resent by _retry (their failures go to it)
         self._keepalive: Optional[KeepAlive] = None  # heartbeats and endpoint discovery
         self._keepalive_thread: Any = None
@@ -179,7 +179,7 @@ class Client(BaseClient):
         node refuses the handshake (bad credentials: not retried on other nodes).
         """
         nodes = NodeSequence(nodes_from_args(args, dict(kwargs)))
-        seeds = partition_aware_seeds(self._settings.partition_aware, args, kwargs)  # issue 9
+        seeds = partition_aware_seeds(self._settings.partition_aware, args, kwargs)
         with self._lock:
             self.close()
             self._nodes = nodes
@@ -200,7 +200,7 @@ class Client(BaseClient):
         if nodes is None:
             raise ReconnectError("Can not reconnect: the client is not connected (call connect() first)")
         for host, port in nodes.attempts():
-            pa = self._pa  # partition awareness (issue 9): reuse the pool's live connection
+            pa = self._pa  # partition awareness: reuse the pool's live connection to this node
             conn = pa.pool.live((host, port)) if pa is not None else None
             if conn is None:
                 conn = self._make_connection(host, port)
@@ -231,7 +231,7 @@ class Client(BaseClient):
             conn, self._conn = self._conn, None
             if conn is not None:
                 conn.close()
-                if self._pa is not None:  # a pool connection too: due for reconnection (issue 9)
+                if self._pa is not None:  # a pool connection too: due for reconnection
                     self._pa.pool.lost(conn, time.monotonic())
             self._reconnect()
         return self
@@ -249,7 +249,7 @@ class Client(BaseClient):
                 keeper.stop()
             if conn is not None:
                 conn.close()
-            if pa is not None:  # the connections to the other nodes (issue 9)
+            if pa is not None:  # partition awareness: the connections to the other nodes
                 for other in pa.pool.connections():
                     if other is not conn:
                         other.close()
@@ -286,10 +286,10 @@ class Client(BaseClient):
             tx = txs.current() if txs.active else None
             if tx is None:
                 pa = self._pa
-                if pa is not None:  # partition awareness (issue 9)
+                if pa is not None:  # partition awareness: to the primary node of the key
                     return self._execute_pa(req, pa)
                 conn = self._connection_for(req)
-            else:  # inside a transaction: its connection, and its id in key-value requests (issue 9)
+            else:  # inside a transaction: the server binds it to its connection; its id goes in key-value requests
                 conn = tx.route(req) or tx.attach(self._connection_for(req))
             return self._send(req, conn)
         except SocketError as exc:
@@ -382,7 +382,7 @@ class Client(BaseClient):
 
     def _send(self, req: Request, conn: Connection) -> Any:
         """Send ``req`` on ``conn`` and return its parsed reply."""
-        if self._abandoned:  # release dropped query cursors first (issue 5)
+        if self._abandoned:  # close the server cursors of dropped, unclosed cursors first
             close_abandoned(conn, self._take_abandoned(conn))
         events = self._settings.events
         if events.query_monitoring():
@@ -445,7 +445,7 @@ class Client(BaseClient):
         except StopIteration as stop:
             return stop.value
 
-    # --- partition awareness (issue 9; see the module docstring) --------------------------------
+    # --- partition awareness (see the module docstring) -----------------------------------------
     # The decisions (maps, partitions, which node, when to reconnect) are made by
     # pyignite.protocol.affinity; these methods only do the I/O they ask for.
 

@@ -92,7 +92,7 @@ class AioConnection(Session):
         silent for ``connect_timeout``, :class:`HandshakeError` when it refuses the handshake.
         """
         hs = self.handshake()
-        self.notify_handshake_start(hs.version)  # monitoring (issue 9)
+        self.notify_handshake_start(hs.version)  # connection events (monitoring)
         try:
             while True:
                 reader, writer = await self._open()
@@ -171,7 +171,7 @@ class AioConnection(Session):
 
     def _fail(self, exc: BaseException, by_client: bool = False) -> SocketError:
         """Break the connection: fail every pending request with the error, close the stream."""
-        was_alive = self._broken is None and self._writer is not None  # monitoring (issue 9)
+        was_alive = self._broken is None and self._writer is not None  # connection-lost event: once, if it was open
         if self._broken is None:
             self._broken = self.broken_error(exc)
         err = self._broken
@@ -243,7 +243,7 @@ class AioConnection(Session):
         Raises :class:`RequestTimeoutError` after ``timeout`` seconds and :class:`SocketError` when the
         connection is or becomes broken. Cancelling the awaiting task leaves the connection intact:
         the request is still written whole and its reply is dropped when it arrives. ``on_sent`` is
-        called with the request id once the request is queued (monitoring, issue 9).
+        called with the request id once the request is queued (query events name it).
         """
         writer = self._writer
         # the buffer size is only worth asking once the transport said it is above its high-water

@@ -135,7 +135,7 @@ class Connection(Session):
         silent, :class:`HandshakeError` when it refuses the handshake.
         """
         hs = self.handshake()
-        self.notify_handshake_start(hs.version)  # monitoring (issue 9)
+        self.notify_handshake_start(hs.version)  # connection events (monitoring)
         accepted = False
         try:
             while not accepted:
@@ -203,7 +203,7 @@ class Connection(Session):
     def _fail(self, exc: BaseException, by_client: bool = False) -> SocketError:
         """Break the connection: close the socket, wake every waiter with the error, return it."""
         with self._mutex:
-            was_alive = self._broken is None and self._sock is not None  # monitoring (issue 9)
+            was_alive = self._broken is None and self._sock is not None  # connection-lost event: once, if it was open
             if self._broken is None:
                 self._broken = self.broken_error(exc)
             err = self._broken

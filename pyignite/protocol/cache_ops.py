@@ -199,7 +199,7 @@ def key_op(
     """A single-key operation (get, contains_key, remove_key...).
 
     ``req.affinity`` records ``(cache id, key, key hint)``: what partition awareness routes by
-    (:mod:`pyignite.protocol.affinity`; issue 9).
+    (:mod:`pyignite.protocol.affinity`).
     """
     prefix = ref.prefixes.get(op_code) if tx_id is None else None
     buf = bytearray(prefix) if prefix is not None else cache_request(op_code, ref, tx_id)
@@ -304,7 +304,7 @@ def get_all(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecCon
     return keys_op(op.OP_CACHE_GET_ALL, ref, keys, parse_pairs, tx_id, ctx)
 
 
-# --- key-value operations and cache configuration (issue 4) --------------------------------------
+# --- key-value operations and cache configuration ------------------------------------------------
 
 _BYTE = struct.Struct("<b")
 
