@@ -18,8 +18,8 @@ nodes = [
     ('127.0.0.1', 10802),
 ]
 
-# retry_policy=RetryNone(): show every failure, as the specification's example does; the default
-# (RetryUnsent(3)) would also quietly resend a request the client never managed to write
+# retry_policy=RetryNone(): show every failure, as the specification's example does; by default
+# (RetryLimit(3)) the idempotent get and put below would be resent on the next node transparently
 client = Client(timeout=4.0, retry_policy=RetryNone())
 client.connect(nodes)
 # or, to come back to the first node after the last one:

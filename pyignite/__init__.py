@@ -17,7 +17,7 @@ from pyignite.cache import Cache
 from pyignite.client import Client
 from pyignite.cluster import Cluster, ClusterState
 from pyignite.monitoring import ConnectionEventListener, QueryEventListener
-from pyignite.retry import RetryAll, RetryLimit, RetryNone, RetryUnsent
+from pyignite.retry import RetryAll, RetryLimit, RetryNone
 from pyignite.transaction import Transaction, TransactionConcurrency, TransactionIsolation
 
 __version__ = "0.1.0.dev0"
@@ -42,7 +42,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AioCache", "AioClient", "Cache", "Client", "Cluster", "ClusterState", "ConnectionEventListener",
-    "GenericObjectMeta", "QueryEventListener", "RetryAll", "RetryLimit", "RetryNone", "RetryUnsent", "Transaction",
+    "GenericObjectMeta", "QueryEventListener", "RetryAll", "RetryLimit", "RetryNone", "Transaction",
     "TransactionConcurrency", "TransactionIsolation", "__version__",
 ]
 

@@ -7,8 +7,8 @@ A client holds one live connection at a time (see :mod:`pyignite.connection.sync
 takes a host and port, or any iterable of ``(host, port)`` pairs (a list, a generator, a
 :class:`~pyignite.connection.RoundRobin`); it connects to the first node that answers. When a
 connection breaks or a node stays silent past ``timeout``, the operation in flight is resent on the
-next node if the retry policy says so (``retry_policy``: by default only requests never written,
-see :mod:`pyignite.protocol.retry`); otherwise it raises the original error
+next node if the retry policy says so (``retry_policy``: by default idempotent operations and
+requests never written, see :mod:`pyignite.protocol.retry`); otherwise it raises the original error
 (a :class:`SocketError`, which is an :class:`OSError`) and the client keeps its parameters:
 reconnection is lazy, the *next* operation connects to the next node the iterable yields (skipping
 nodes that do not answer), then to the nodes the cluster listed (endpoint discovery). When none is
@@ -132,10 +132,8 @@ class Client(BaseClient):
         (default) when ``connect()`` gets a list of several nodes, ``True`` always, ``False`` never
         (see "Partition awareness" in :mod:`pyignite.client`);
     :param retry_policy: which operations are resent after their connection broke:
-        :class:`~pyignite.retry.RetryUnsent` (default ``RetryUnsent(3)``: requests never written,
-        so every failure of a request that may have reached the node reaches the caller, as the
-        specification says), :class:`~pyignite.retry.RetryLimit` (idempotent operations too),
-        :class:`~pyignite.retry.RetryNone`,
+        :class:`~pyignite.retry.RetryLimit` (default ``RetryLimit(3)``: idempotent operations and
+        requests never written), :class:`~pyignite.retry.RetryNone`,
         :class:`~pyignite.retry.RetryAll` or a callable ``(operation, error, attempt) -> bool``;
     :param heartbeat_interval: seconds between heartbeats on idle connections; ``None`` (default):
         a third of the server's idle timeout (30 s without one) when the server has the

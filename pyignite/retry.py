@@ -5,9 +5,8 @@ the policies here or any callable ``policy(operation, error, attempt) -> bool``.
 only after an attempt failed because the connection broke (a :class:`~pyignite.exceptions.SocketError`),
 and only for operations that may be resent at all; the operation then goes to the connection the
 client fails over to. :data:`RETRY_TABLE` says, for every operation, whether it is
-:data:`IDEMPOTENT` (resent by :class:`RetryLimit` even when its request may have reached the
-server), :data:`NOT_IDEMPOTENT` (resent only when its request was never written, so the server
-cannot have applied it) or :data:`BOUND` to the
+:data:`IDEMPOTENT` (resent by default), :data:`NOT_IDEMPOTENT` (resent by default only when its
+request was never written, so the server cannot have applied it) or :data:`BOUND` to the
 connection that broke (never resent: cursor pages, transactions). The rules and the theory are in
 the "Resilience" chapter of the guide; the decisions themselves are made without I/O in
 ``pyignite.protocol.retry``.
@@ -33,7 +32,6 @@ __all__ = [
     "RetryAll",
     "RetryLimit",
     "RetryNone",
-    "RetryUnsent",
     "RetryPolicy",
     "check_policy",
 ]
@@ -159,30 +157,6 @@ class RetryLimit:
         return f"RetryLimit({self.retries})"
 
 
-class RetryUnsent:
-    """Resend an operation only when its request was never written (so the server cannot have applied
-    it), at most ``retries`` times: the default. Every failure of a request that may have reached the
-    node reaches the caller, as the specification's failover describes ("the client propagates the
-    original exception and reconnects on the next call"); :class:`RetryLimit` also resends idempotent
-    operations.
-
-    :param retries: the most resends per operation (an int >= 0).
-    """
-
-    __slots__ = ("retries",)
-
-    def __init__(self, retries: int = 3) -> None:
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise ParameterError(f"RetryUnsent needs an int >= 0, not {retries!r}")
-        self.retries = retries
-
-    def __call__(self, operation: Operation, error: BaseException, attempt: int) -> bool:
-        return attempt <= self.retries and not operation.sent
-
-    def __repr__(self) -> str:
-        return f"RetryUnsent({self.retries})"
-
-
 class RetryNone:
     """Never resend: every connection failure reaches the caller (the next call still fails over)."""
 
@@ -218,7 +192,7 @@ class RetryAll:
 
 
 #: what ``retry_policy=None`` (the default) means
-DEFAULT_RETRY_POLICY = RetryUnsent(3)
+DEFAULT_RETRY_POLICY = RetryLimit(3)
 
 
 def check_policy(policy: Any) -> RetryPolicy:

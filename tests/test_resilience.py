@@ -52,8 +52,6 @@ from pyignite.protocol.retry import (
     RetryAll,
     RetryLimit,
     RetryNone,
-    RetryUnsent,
-    check_policy,
     decide,
     mark_unsent,
     operation_of,
@@ -100,19 +98,6 @@ def test_default_decision_for_every_operation_of_the_table(code: int, kind: str)
         assert decide(RetryNone(), _frame(code, sent), broken, 1, False, True) is None
         # RetryAll resends what may have been applied, but never what is bound to its connection
         assert (decide(RetryAll(2), _frame(code, sent), broken, 2, False, True) is not None) == (kind != BOUND)
-
-
-def test_the_default_resends_only_what_was_never_written() -> None:
-    """The specification's failover: a failure of a request that may have reached the node reaches
-    the caller; only a request that never left the client is resent by default."""
-    broken = SocketError("broken")
-    default = check_policy(None)
-    assert isinstance(default, RetryUnsent) and default.retries == 3
-    for code in (op.OP_CACHE_GET, op.OP_CACHE_PUT, op.OP_CACHE_PUT_IF_ABSENT):
-        assert decide(default, _frame(code, True), broken, 1, False, True) is None
-        assert decide(default, _frame(code, False), broken, 1, False, True) is not None
-        assert decide(default, _frame(code, False), broken, 4, False, True) is None
-    assert decide(default, _frame(op.OP_TX_END, False), broken, 1, False, True) is None
 
 
 def test_unknown_operations_are_not_idempotent_and_timeouts_on_live_connections_stay() -> None:
@@ -474,7 +459,7 @@ def test_retry_table_op_by_op(idle_cluster: harness.Cluster, mode: str) -> None:
     """Break the connection just before (or after) each operation's request is written: the
     operation is sent again on the next connection exactly when the table says so."""
     node = _nodes(idle_cluster)[2]
-    client = FlakyClient(timeout=10, partition_aware=False, heartbeat_interval=0.5, retry_policy=RetryLimit(3))
+    client = FlakyClient(timeout=10, partition_aware=False, heartbeat_interval=0.5)
     client.connect(RoundRobin([node], max_reconnects=1000))
     cache = client.get_or_create_cache(unique_name("retry"))
     checked = []
@@ -525,7 +510,7 @@ def test_retry_table_aio(idle_cluster: harness.Cluster, mode: str) -> None:
     calls = [(code, call) for code, call in TABLE_CALLS if code in sample]
 
     async def main() -> None:
-        client = FlakyAioClient(timeout=10, partition_aware=False, retry_policy=RetryLimit(3))
+        client = FlakyAioClient(timeout=10, partition_aware=False)
         async with client.connect(RoundRobin([node], max_reconnects=1000)):
             cache: AioCache = await client.get_or_create_cache(unique_name("retry_aio"))
             for code, call in calls:
@@ -718,7 +703,7 @@ def test_a_part_on_a_dead_connection_is_retried(idle_cluster: harness.Cluster, f
         return others[0]
 
     if flavor == "sync":
-        with FlakyClient(timeout=10, retry_policy=RetryLimit(3)).connect(nodes) as client:
+        with FlakyClient(timeout=10).connect(nodes) as client:
             cache = client.get_or_create_cache(unique_name("pa_retry"))
             cache.put_all({k: k for k in keys})
             assert cache.get_all(keys) == {k: k for k in keys}  # maps fetched, three parts
@@ -733,7 +718,7 @@ def test_a_part_on_a_dead_connection_is_retried(idle_cluster: harness.Cluster, f
         return
 
     async def main() -> None:
-        client = FlakyAioClient(timeout=10, retry_policy=RetryLimit(3))
+        client = FlakyAioClient(timeout=10)
         async with client.connect(nodes):
             cache = await client.get_or_create_cache(unique_name("pa_retry_aio"))
             await cache.put_all({k: k for k in keys})

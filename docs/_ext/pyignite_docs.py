@@ -359,8 +359,8 @@ class RetryTableDirective(SphinxDirective):
             "   * - operation",
             "     - op code",
             "     - kind",
-            "     - resent by RetryLimit when it may have reached the node",
-            "     - resent when it was never written (RetryLimit, and the default RetryUnsent)",
+            "     - resent when it may have reached the node",
+            "     - resent when it was never written",
         ]
         for code, (name, kind) in sorted(RETRY_TABLE.items()):
             sent, unsent = verdict.get(kind, ("no", "yes"))

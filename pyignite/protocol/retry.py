@@ -16,10 +16,8 @@ the client fails over to, depends on two facts the runner knows and this module 
   applying it twice leaves the same data *and* gives the same answer (:data:`RETRY_TABLE`): reads,
   ``put``/``put_all`` (the same value again), ``clear*``, ``remove_keys``/``remove_all`` (no
   answer). A ``put_if_absent``, ``replace``, ``get_and_*`` or ``remove_key`` may answer differently
-  the second time (a ``put_if_absent`` that was applied answers False on the retry), so
-  :class:`RetryLimit` does not resend them; :class:`RetryAll` (or a custom policy) may. The default,
-  :class:`RetryUnsent`, resends only what was never written: every failure of a request that may
-  have reached the node reaches the caller, as the specification's failover describes.
+  the second time (a ``put_if_absent`` that was applied answers False on the retry), so the default
+  policy does not resend them; :class:`RetryAll` (or a custom policy) may.
 
 Some operations are never resent, whatever the policy says (:data:`BOUND`): they name a resource that
 lives on the connection that broke -- a cursor page, a resource close, a transaction's start and
@@ -35,9 +33,8 @@ callable ``policy(operation, error, attempt) -> bool``: ``operation`` is an
 :class:`Operation` (its name, op code, whether it is idempotent and whether its request may have
 been written), ``error`` the exception the attempt raised, ``attempt`` the number of the attempt
 that failed (1 for the first). It is consulted only for operations that may be resent at all (see
-above), each time an attempt fails. :class:`RetryUnsent` (default: ``RetryUnsent(3)``) resends
-unsent operations, :class:`RetryLimit` idempotent and unsent ones, :class:`RetryNone` nothing,
-:class:`RetryAll` every operation.
+above), each time an attempt fails. :class:`RetryLimit` (default: ``RetryLimit(3)``) resends
+idempotent and unsent operations, :class:`RetryNone` nothing, :class:`RetryAll` every operation.
 
 The runners (``Client._retry`` and ``AioClient._retry``) call :func:`decide` only after an attempt
 failed, so a successful operation costs nothing here.
@@ -60,7 +57,6 @@ from pyignite.retry import (
     RetryLimit,
     RetryNone,
     RetryPolicy,
-    RetryUnsent,
     check_policy,
 )
 
@@ -75,7 +71,6 @@ __all__ = [
     "RetryLimit",
     "RetryNone",
     "RetryPolicy",
-    "RetryUnsent",
     "check_policy",
     "connection_lost",
     "decide",
