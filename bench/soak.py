@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import json
 import logging
 import os
@@ -106,7 +107,10 @@ class Stats:
         self.calls = 0
         self.max_call = 0.0
         self.max_call_op = ""
-        self.hung: List[Tuple[str, float, float]] = []  # (op, seconds, bound)
+        self.started = time.monotonic()
+        self.hung: List[Tuple[str, float, float, float]] = []  # (op, seconds, bound, start: s into the run)
+        self.events: List[Tuple[float, str]] = []  # (s into the run, chaos action)
+        self.stalls: List[Tuple[float, float]] = []  # (s into the run, seconds this process did not run)
         self.errors: Counter = Counter()
         self.unexpected: List[str] = []
         self.retries: Counter = Counter()  # resends the retry policy allowed, by operation
@@ -118,29 +122,37 @@ class Stats:
         self.stale_reads: List[str] = []
         self.wrong: List[str] = []
         self.kills = 0
+        self.unplanned_deaths = 0
         self.freezes = 0
         self.chaos_errors: List[str] = []
 
-    def bound(self, requests: int) -> float:
+    def bound(self, requests: int, resends: int = 0) -> float:
         """The longest a call making ``requests`` requests may take: each request its ``timeout``,
         plus a failover that first meets the frozen node (it accepts TCP connections but never
-        answers the handshake) and then connects to a live one, plus the margin."""
-        return requests * self.timeout + 2 * self.handshake_timeout + self.margin
+        answers the handshake) and then connects to a live one, plus the margin; and for each resend
+        the retry policy allowed during the call, one more request and handshake."""
+        return ((requests + resends) * self.timeout + (2 + resends) * self.handshake_timeout
+                + self.margin)
 
-    def record_call(self, op: str, seconds: float, requests: int) -> None:
-        bound = self.bound(requests)
+    def record_call(self, op: str, seconds: float, requests: int, resends: int = 0) -> None:
+        bound = self.bound(requests, resends)
         with self.lock:
             self.calls += 1
             if seconds > self.max_call:
                 self.max_call, self.max_call_op = seconds, op
             if seconds > bound:
-                self.hung.append((op, round(seconds, 2), bound))
+                start = time.monotonic() - seconds - self.started
+                self.hung.append((op, round(seconds, 2), bound, round(start, 1)))
 
     def record_error(self, op: str, error: BaseException) -> None:
         with self.lock:
             self.errors[type(error).__name__] += 1
             if not isinstance(error, EXPECTED):
                 self.unexpected.append(f"{op}: {type(error).__name__}: {error}"[:300])
+
+    def event(self, what: str) -> None:
+        with self.lock:
+            self.events.append((round(time.monotonic() - self.started, 1), what))
 
     def count_retry(self, op: str) -> None:
         with self.lock:
@@ -149,6 +161,11 @@ class Stats:
     def op_done(self) -> None:
         with self.lock:
             self.ops += 1
+
+
+#: the resends the retry policy allowed during the current call (each call sets a fresh counter; a
+#: context variable, so threads and asyncio tasks each see their own)
+CALL_RESENDS: contextvars.ContextVar[List[int]] = contextvars.ContextVar("CALL_RESENDS")
 
 
 def make_retry_policy(stats: Stats) -> Optional[Callable[..., bool]]:
@@ -164,6 +181,9 @@ def make_retry_policy(stats: Stats) -> Optional[Callable[..., bool]]:
         again = bool(base(operation, error, attempt))
         if again:
             stats.count_retry(str(getattr(operation, "name", operation)))
+            resends = CALL_RESENDS.get(None)
+            if resends is not None:
+                resends[0] += 1
         return again
 
     return counting_policy
@@ -191,6 +211,8 @@ class SyncWorkload:
         self.rng = random.Random(seed)
 
     def call(self, op: str, requests: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        resends = [0]
+        token = CALL_RESENDS.set(resends)
         t0 = time.monotonic()
         try:
             return fn(*args, **kwargs)
@@ -198,7 +220,8 @@ class SyncWorkload:
             self.stats.record_error(op, e)
             raise
         finally:
-            self.stats.record_call(op, time.monotonic() - t0, requests)
+            self.stats.record_call(op, time.monotonic() - t0, requests, resends[0])
+            CALL_RESENDS.reset(token)
 
     def pause_after_error(self) -> None:
         time.sleep(self.rng.uniform(0.02, 0.2))
@@ -331,7 +354,7 @@ def check_scan(stats: Stats, entries: List[Tuple[Any, Any]]) -> None:
 def check_sql(stats: Stats, what: str, rows: Any, expected: Any) -> None:
     if [list(r) for r in rows] != expected:
         with stats.lock:
-            stats.wrong.append(f"sql {what}: {rows!r}")
+            stats.wrong.append(f"{time.monotonic() - stats.started:.1f} s: sql {what}: {rows!r}")
 
 
 # --- the asyncio workload -------------------------------------------------------------------------
@@ -344,6 +367,8 @@ class AioWorkload:
         self.rng = random.Random(seed)
 
     async def call(self, op: str, requests: int, aw: Awaitable[Any]) -> Any:
+        resends = [0]
+        token = CALL_RESENDS.set(resends)
         t0 = time.monotonic()
         try:
             return await aw
@@ -351,7 +376,8 @@ class AioWorkload:
             self.stats.record_error(op, e)
             raise
         finally:
-            self.stats.record_call(op, time.monotonic() - t0, requests)
+            self.stats.record_call(op, time.monotonic() - t0, requests, resends[0])
+            CALL_RESENDS.reset(token)
 
     async def pause_after_error(self) -> None:
         await asyncio.sleep(self.rng.uniform(0.02, 0.2))
@@ -462,6 +488,18 @@ def run_aio(stats: Stats, ports: List[int], stop: threading.Event, partition_awa
             stats.unexpected.append(f"aio workload {prefix} stopped: {type(e).__name__}: {e}")
 
 
+def stall_monitor(stats: Stats, stop: threading.Event) -> None:
+    """Record when this process itself did not run (a 50 ms sleep that took much longer): on a loaded
+    machine that is the client's time too, and tells a slow call from a hung one."""
+    while not stop.is_set():
+        t0 = time.monotonic()
+        time.sleep(0.05)
+        lag = time.monotonic() - t0 - 0.05
+        if lag > 0.5:
+            with stats.lock:
+                stats.stalls.append((round(t0 - stats.started, 1), round(lag, 2)))
+
+
 # --- chaos ----------------------------------------------------------------------------------------
 
 def chaos_loop(cluster: harness.Cluster, stats: Stats, stop: threading.Event, rng: random.Random,
@@ -471,25 +509,41 @@ def chaos_loop(cluster: harness.Cluster, stats: Stats, stop: threading.Event, rn
             print(f"[soak] {time.strftime('%H:%M:%S')} {msg}", file=sys.stderr, flush=True)
 
     while not stop.wait(rng.uniform(2.0, 5.0)):
+        dead = [i for i, n in enumerate(cluster.nodes) if not n.alive]
+        if dead:  # a node the cluster dropped (e.g. after a freeze) halts itself: bring it back first
+            for i in dead:
+                say(f"node {i} died on its own: restarting it")
+                stats.event(f"died {i}")
+                stats.unplanned_deaths += 1
+                try:
+                    cluster.restart_node(i)
+                except Exception as e:
+                    stats.chaos_errors.append(f"restart {i}: {type(e).__name__}: {e}"[:500])
+            stop.wait(settle)
+            continue
         index = rng.randrange(len(cluster.nodes))
         node = cluster.nodes[index]
         try:
             if rng.random() < 0.3:
                 seconds = rng.uniform(1.0, 5.0)  # well inside the 10 s failure detection timeout
                 say(f"freeze node {index} for {seconds:.1f} s")
+                stats.event(f"freeze {index} {seconds:.1f} s")
                 node.pause()
                 stats.freezes += 1
                 try:
                     stop.wait(seconds)
                 finally:
                     node.resume()
+                    stats.event(f"resume {index}")
             else:
                 say(f"kill node {index}")
+                stats.event(f"kill {index}")
                 node.kill()
                 stats.kills += 1
                 stop.wait(rng.uniform(0.5, 3.0))
                 cluster.restart_node(index)
                 say(f"node {index} is back")
+                stats.event(f"back {index}")
                 stop.wait(settle)
         except Exception as e:
             stats.chaos_errors.append(f"{type(e).__name__}: {e}"[:500])
@@ -515,6 +569,10 @@ def setup(ports: List[int], timeout: float) -> None:
             f"CREATE TABLE IF NOT EXISTS {SQL_TABLE} (id INT PRIMARY KEY, v VARCHAR) WITH "
             '"backups=1,write_synchronization_mode=FULL_SYNC,atomicity=ATOMIC"'
         )
+        table_cache = client.get_cache(f"SQL_PUBLIC_{SQL_TABLE}").settings
+        if (table_cache.get(PROP_BACKUPS_NUMBER), table_cache.get(PROP_WRITE_SYNCHRONIZATION_MODE)) != (
+                1, WriteSynchronizationMode.FULL_SYNC):
+            raise RuntimeError(f"the SQL table's cache is not what the soak needs: {table_cache}")
         for i in range(SQL_ROWS):
             client.sql(f"MERGE INTO {SQL_TABLE} (id, v) VALUES (?, ?)", query_args=[i, f"row{i}"])
 
@@ -550,10 +608,13 @@ def verify(ports: List[int], stats: Stats) -> Dict[str, Any]:
         tx_lost = [p for p in stats.tx_acked if any(tx_found.get(k) != value_of(k) for k in p)]
         torn = [p for p in stats.tx_uncertain if (p[0] in tx_found) != (p[1] in tx_found)]
         tx_uncertain_applied = sum(1 for p in stats.tx_uncertain if p[0] in tx_found)
+        # the SQL table's rows, read as key-value entries: tells lost rows from wrong SQL answers
+        table = client.get_cache(f"SQL_PUBLIC_{SQL_TABLE}")
+        sql_rows = len(table.get_all(list(range(SQL_ROWS))))
     return {
         "acked": len(acked), "lost": lost, "uncertain": len(unsure), "uncertain_applied": uncertain_applied,
         "tx_acked": len(stats.tx_acked), "tx_lost": tx_lost, "tx_uncertain": len(stats.tx_uncertain),
-        "tx_uncertain_applied": tx_uncertain_applied, "torn": torn,
+        "tx_uncertain_applied": tx_uncertain_applied, "torn": torn, "sql_rows_lost": SQL_ROWS - sql_rows,
     }
 
 
@@ -590,7 +651,8 @@ def run(args: argparse.Namespace) -> int:
                 name=f"soak-aio-{a}", daemon=True))
         chaos = threading.Thread(target=chaos_loop, args=(cluster, stats, stop, rng, args.settle, args.quiet),
                                  name="soak-chaos", daemon=True)
-        t_run = time.monotonic()
+        threads.append(threading.Thread(target=stall_monitor, args=(stats, stop), name="soak-stalls", daemon=True))
+        t_run = stats.started = time.monotonic()
         for t in threads:
             t.start()
         chaos.start()
@@ -615,18 +677,23 @@ def run(args: argparse.Namespace) -> int:
     finally:
         cluster.stop()
     errors = dict(stats.errors.most_common())
-    failed = bool(result["lost"] or result["tx_lost"] or result["torn"] or stats.hung or stuck
+    failed = bool(result["lost"] or result["tx_lost"] or result["torn"] or result["sql_rows_lost"]
+                  or stats.hung or stuck
                   or stats.stale_reads or stats.wrong or stats.unexpected or stats.chaos_errors)
     retries = dict(stats.retries.most_common()) if make_retry_policy(stats) is not None else "no retry policy"
     summary = (
         f"soak: {minutes:.1f} min, {stats.ops} ops, {result['acked'] + result['tx_acked']} acked writes "
         f"({result['acked']} puts, {result['tx_acked']} transactions), "
-        f"{len(result['lost']) + len(result['tx_lost'])} lost, {len(result['torn'])} torn, "
+        f"{len(result['lost']) + len(result['tx_lost']) + result['sql_rows_lost']} lost, "
+        f"{len(result['torn'])} torn, "
         f"{len(stats.hung) + len(stuck)} hung (longest call {stats.max_call:.1f} s, {stats.max_call_op}), "
         f"{len(stats.stale_reads)} stale reads, {len(stats.wrong)} wrong answers, "
         f"{len(stats.unexpected)} unexpected errors, uncertain writes {result['uncertain']} "
         f"({result['uncertain_applied']} applied), retries {retries}, app retries {stats.app_retries}, "
         f"errors {errors}, node kills {stats.kills}, freezes {stats.freezes}"
+        + (f", nodes died on their own {stats.unplanned_deaths}" if stats.unplanned_deaths else "")
+        + (f", process stalls {len(stats.stalls)} (longest {max(s for _, s in stats.stalls):.1f} s)"
+           if stats.stalls else "")
         + (f", chaos failures {len(stats.chaos_errors)}" if stats.chaos_errors else "")
         + f" [{'FAIL' if failed else 'ok'}, {(time.monotonic() - t_start) / 60:.1f} min in all]"
     )
@@ -635,7 +702,8 @@ def run(args: argparse.Namespace) -> int:
             "lost": result["lost"][:20], "tx_lost": result["tx_lost"][:20], "torn": result["torn"][:20],
             "hung": stats.hung[:20], "stuck_threads": stuck, "stale_reads": stats.stale_reads[:20],
             "wrong": stats.wrong[:20], "unexpected": stats.unexpected[:20], "chaos_errors": stats.chaos_errors,
-            "calls": stats.calls, "hung_bound_1_request": stats.bound(1),
+            "calls": stats.calls, "hung_bound_1_request": stats.bound(1), "events": stats.events,
+            "stalls": stats.stalls,
         }))
     print(summary, flush=True)
     return 1 if failed else 0
@@ -649,7 +717,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--timeout", type=float, default=3.0, help="the clients' timeout (s)")
     parser.add_argument("--handshake-timeout", type=float, default=2.0, help="the clients' handshake_timeout (s)")
     parser.add_argument("--margin", type=float, default=2.0, help="slack added to a call's bound (s)")
-    parser.add_argument("--settle", type=float, default=5.0,
+    parser.add_argument("--settle", type=float, default=10.0,
                         help="seconds to let the cluster rebalance after a restart before the next fault")
     parser.add_argument("--writers", type=int, default=2, help="writers per client")
     parser.add_argument("--seed", type=int, default=int(os.environ.get("PYIGNITE_SOAK_SEED", "1")))

@@ -58,6 +58,7 @@ from pyignite.datatypes.prop_codes import (
     PROP_NAME,
 )
 from pyignite.exceptions import ParseError
+from pyignite.protocol.continuous_ops import parse_events
 from pyignite.protocol.frames import FrameBuffer, parse_response_header
 from pyignite.protocol.handshake import parse_handshake
 from pyignite.protocol.request import Request, read_response
@@ -191,6 +192,29 @@ def test_deep_nesting_is_a_parse_error_not_a_recursion_error() -> None:
     # Collection of one Collection of one Collection...: six bytes per level
     raw = b"\x18\x01\x00\x00\x00\x01" * 50000 + b"\x65"
     harmless(lambda: decode(raw, 0, NO_CONTEXT), len(raw))
+
+
+def _notification() -> bytes:
+    """A continuous query notification payload: a count, then (key, old value, value, event type)."""
+    buf = bytearray(struct.pack("<i", 3))
+    for key, old, new, kind in ((1, None, "a", 0), ("k", VALUES[5], None, 2), (uuid.UUID(int=3), 2.5, [1, 2], 1)):
+        for v in (key, old, new):
+            if isinstance(v, bytes):
+                buf += v
+            else:
+                encode(buf, v)
+        buf.append(kind)
+    return bytes(buf)
+
+
+NOTIFICATION = _notification()
+
+
+@FUZZ
+@given(st.data())
+def test_continuous_query_notification_parser_raises_only_parse_error(data: Any) -> None:
+    mutated = mutate(NOTIFICATION, data.draw(mutations(len(NOTIFICATION))))
+    harmless(lambda: parse_events(mutated, 0, NO_CONTEXT), len(mutated), (ParseError, MissingBinaryType))
 
 
 # --- the frame reader and the response header ----------------------------------------------------------
