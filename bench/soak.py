@@ -61,6 +61,7 @@ import harness  # noqa: E402
 from pyignite import AioClient, Client  # noqa: E402
 from pyignite import exceptions as pyexc  # noqa: E402
 from pyignite.connection import RoundRobin  # noqa: E402
+from pyignite.datatypes import IntObject  # noqa: E402
 from pyignite.datatypes.cache_config import CacheAtomicityMode, CacheMode, WriteSynchronizationMode  # noqa: E402
 from pyignite.datatypes.prop_codes import (  # noqa: E402
     PROP_BACKUPS_NUMBER,
@@ -517,6 +518,7 @@ def chaos_loop(cluster: harness.Cluster, stats: Stats, stop: threading.Event, rn
                 stats.unplanned_deaths += 1
                 try:
                     cluster.restart_node(i)
+                    wait_rebalanced(cluster)
                 except Exception as e:
                     stats.chaos_errors.append(f"restart {i}: {type(e).__name__}: {e}"[:500])
             stop.wait(settle)
@@ -544,11 +546,43 @@ def chaos_loop(cluster: harness.Cluster, stats: Stats, stop: threading.Event, rn
                 cluster.restart_node(index)
                 say(f"node {index} is back")
                 stats.event(f"back {index}")
+                waited = wait_rebalanced(cluster)
+                say(f"rebalanced in {waited:.1f} s")
+                stats.event(f"rebalanced in {waited:.1f} s")
                 stop.wait(settle)
         except Exception as e:
             stats.chaos_errors.append(f"{type(e).__name__}: {e}"[:500])
             say(f"chaos failed: {e}")
             heal(cluster)
+
+
+def wait_rebalanced(cluster: harness.Cluster, limit: float = 120.0) -> float:
+    """Wait until every cache's partition map (``OP_CACHE_PARTITIONS``) names every node as the
+    primary of some partitions; return the seconds waited.
+
+    Ignite assigns partitions late: a node that joins becomes primary or backup of its partitions
+    only once it holds their data, and until then the previous owners keep them. So when all nodes
+    are primaries of every cache again, the restarted node's data is copied back and any single node
+    may fail without losing data. Killing another node before that loses the partitions whose only
+    complete copy it held -- a failure of the test, not of the client (the caches' default
+    partition loss policy then silently starts those partitions empty).
+    """
+    from pyignite.protocol.affinity import partitions_request
+    from pyignite.utils import cache_id
+
+    ids = [cache_id(KV_CACHE), cache_id(TX_CACHE), cache_id(f"SQL_PUBLIC_{SQL_TABLE}")]
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        try:
+            with Client(timeout=5.0, partition_aware=False).connect(RoundRobin(
+                    [("127.0.0.1", p) for p in cluster.ports], max_reconnects=len(cluster.ports))) as client:
+                _version, maps = client._execute(partitions_request(ids))
+            if all(maps.get(i) is not None and len(set(maps[i].owners)) == len(cluster.nodes) for i in ids):
+                return time.monotonic() - t0
+        except Exception:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"the caches did not rebalance onto every node in {limit:.0f} s")
 
 
 def heal(cluster: harness.Cluster) -> None:
@@ -610,7 +644,7 @@ def verify(ports: List[int], stats: Stats) -> Dict[str, Any]:
         tx_uncertain_applied = sum(1 for p in stats.tx_uncertain if p[0] in tx_found)
         # the SQL table's rows, read as key-value entries: tells lost rows from wrong SQL answers
         table = client.get_cache(f"SQL_PUBLIC_{SQL_TABLE}")
-        sql_rows = len(table.get_all(list(range(SQL_ROWS))))
+        sql_rows = len(table.get_all([(i, IntObject) for i in range(SQL_ROWS)]))  # the key column is INT
     return {
         "acked": len(acked), "lost": lost, "uncertain": len(unsure), "uncertain_applied": uncertain_applied,
         "tx_acked": len(stats.tx_acked), "tx_lost": tx_lost, "tx_uncertain": len(stats.tx_uncertain),
@@ -672,7 +706,7 @@ def run(args: argparse.Namespace) -> int:
             client.close()
         minutes = (time.monotonic() - t_run) / 60
         heal(cluster)
-        time.sleep(args.settle)
+        wait_rebalanced(cluster)
         result = verify(ports, stats)
     finally:
         cluster.stop()
@@ -717,8 +751,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--timeout", type=float, default=3.0, help="the clients' timeout (s)")
     parser.add_argument("--handshake-timeout", type=float, default=2.0, help="the clients' handshake_timeout (s)")
     parser.add_argument("--margin", type=float, default=2.0, help="slack added to a call's bound (s)")
-    parser.add_argument("--settle", type=float, default=10.0,
-                        help="seconds to let the cluster rebalance after a restart before the next fault")
+    parser.add_argument("--settle", type=float, default=2.0,
+                        help="seconds to wait after the cluster rebalanced a restarted node, before the next fault")
     parser.add_argument("--writers", type=int, default=2, help="writers per client")
     parser.add_argument("--seed", type=int, default=int(os.environ.get("PYIGNITE_SOAK_SEED", "1")))
     parser.add_argument("--json", action="store_true", help="also print the details as JSON")
