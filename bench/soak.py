@@ -127,23 +127,23 @@ class Stats:
         self.freezes = 0
         self.chaos_errors: List[str] = []
 
-    def bound(self, requests: int, resends: int = 0) -> float:
-        """The longest a call making ``requests`` requests may take: each request its ``timeout``,
-        plus a failover that first meets the frozen node (it accepts TCP connections but never
-        answers the handshake) and then connects to a live one, plus the margin; and for each resend
-        the retry policy allowed during the call, one more request and handshake."""
-        return ((requests + resends) * self.timeout + (2 + resends) * self.handshake_timeout
-                + self.margin)
+    def bound(self, requests: int, handshakes: int = 0) -> float:
+        """The longest a call may take by the client's own rules: ``timeout`` for each request it
+        sent (resends of a retry policy included), ``handshake_timeout`` for each connection attempt
+        its client made while it ran (a failover tries nodes until one answers; a frozen node
+        accepts TCP connections but never answers the handshake; another thread's reconnection holds
+        the client's connection lock), plus the margin."""
+        return requests * self.timeout + handshakes * self.handshake_timeout + self.margin
 
-    def record_call(self, op: str, seconds: float, requests: int, resends: int = 0) -> None:
-        bound = self.bound(requests, resends)
+    def record_call(self, op: str, seconds: float, requests: int, handshakes: int) -> None:
+        bound = self.bound(requests, handshakes)
         with self.lock:
             self.calls += 1
             if seconds > self.max_call:
                 self.max_call, self.max_call_op = seconds, op
             if seconds > bound:
                 start = time.monotonic() - seconds - self.started
-                self.hung.append((op, round(seconds, 2), bound, round(start, 1)))
+                self.hung.append((op, round(seconds, 2), round(bound, 1), round(start, 1)))
 
     def record_error(self, op: str, error: BaseException) -> None:
         with self.lock:
@@ -164,9 +164,38 @@ class Stats:
             self.ops += 1
 
 
-#: the resends the retry policy allowed during the current call (each call sets a fresh counter; a
-#: context variable, so threads and asyncio tasks each see their own)
-CALL_RESENDS: contextvars.ContextVar[List[int]] = contextvars.ContextVar("CALL_RESENDS")
+#: the requests the current call sent (each call sets a fresh counter; a context variable, so threads
+#: and asyncio tasks each see their own: the client calls its listeners in the caller's thread or task)
+CALL_REQUESTS: contextvars.ContextVar[List[int]] = contextvars.ContextVar("CALL_REQUESTS")
+
+
+class CallMeter:
+    """A client's event listener: counts the requests each call sends and the client's connection
+    attempts, which is what bounds a call's duration (see :meth:`Stats.bound`)."""
+
+    def __init__(self) -> None:
+        self.handshakes = 0
+
+    def on_handshake_start(self, event: Any) -> None:
+        self.handshakes += 1
+
+    def on_query_start(self, event: Any) -> None:
+        sent = CALL_REQUESTS.get(None)
+        if sent is not None:
+            sent[0] += 1
+
+    def measure(self, stats: Stats, op: str, requests: int) -> Callable[[], None]:
+        """Start timing a call; the returned function records it."""
+        sent = [0]
+        token = CALL_REQUESTS.set(sent)
+        t0 = time.monotonic()
+        handshakes = self.handshakes
+
+        def done() -> None:
+            CALL_REQUESTS.reset(token)
+            stats.record_call(op, time.monotonic() - t0, max(requests, sent[0]), self.handshakes - handshakes)
+
+        return done
 
 
 def make_retry_policy(stats: Stats) -> Optional[Callable[..., bool]]:
@@ -182,18 +211,15 @@ def make_retry_policy(stats: Stats) -> Optional[Callable[..., bool]]:
         again = bool(base(operation, error, attempt))
         if again:
             stats.count_retry(str(getattr(operation, "name", operation)))
-            resends = CALL_RESENDS.get(None)
-            if resends is not None:
-                resends[0] += 1
         return again
 
     return counting_policy
 
 
-def client_kwargs(stats: Stats, partition_aware: bool) -> Dict[str, Any]:
+def client_kwargs(stats: Stats, partition_aware: bool, meter: CallMeter) -> Dict[str, Any]:
     kwargs: Dict[str, Any] = {
         "timeout": stats.timeout, "handshake_timeout": stats.handshake_timeout,
-        "partition_aware": partition_aware,
+        "partition_aware": partition_aware, "event_listeners": [meter],
     }
     policy = make_retry_policy(stats)
     if policy is not None:
@@ -204,25 +230,22 @@ def client_kwargs(stats: Stats, partition_aware: bool) -> Dict[str, Any]:
 # --- the blocking workload ------------------------------------------------------------------------
 
 class SyncWorkload:
-    def __init__(self, stats: Stats, client: Client, name: str, stop: threading.Event, seed: int) -> None:
+    def __init__(self, stats: Stats, client: Client, meter: CallMeter, stop: threading.Event, seed: int) -> None:
         self.stats = stats
         self.client = client
-        self.name = name
+        self.meter = meter
         self.stop = stop
         self.rng = random.Random(seed)
 
     def call(self, op: str, requests: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        resends = [0]
-        token = CALL_RESENDS.set(resends)
-        t0 = time.monotonic()
+        done = self.meter.measure(self.stats, op, requests)
         try:
             return fn(*args, **kwargs)
         except Exception as e:
             self.stats.record_error(op, e)
             raise
         finally:
-            self.stats.record_call(op, time.monotonic() - t0, requests, resends[0])
-            CALL_RESENDS.reset(token)
+            done()
 
     def pause_after_error(self) -> None:
         time.sleep(self.rng.uniform(0.02, 0.2))
@@ -361,24 +384,22 @@ def check_sql(stats: Stats, what: str, rows: Any, expected: Any) -> None:
 # --- the asyncio workload -------------------------------------------------------------------------
 
 class AioWorkload:
-    def __init__(self, stats: Stats, client: AioClient, stop: threading.Event, seed: int) -> None:
+    def __init__(self, stats: Stats, client: AioClient, meter: CallMeter, stop: threading.Event, seed: int) -> None:
         self.stats = stats
         self.client = client
+        self.meter = meter
         self.stop = stop
         self.rng = random.Random(seed)
 
     async def call(self, op: str, requests: int, aw: Awaitable[Any]) -> Any:
-        resends = [0]
-        token = CALL_RESENDS.set(resends)
-        t0 = time.monotonic()
+        done = self.meter.measure(self.stats, op, requests)
         try:
             return await aw
         except Exception as e:
             self.stats.record_error(op, e)
             raise
         finally:
-            self.stats.record_call(op, time.monotonic() - t0, requests, resends[0])
-            CALL_RESENDS.reset(token)
+            done()
 
     async def pause_after_error(self) -> None:
         await asyncio.sleep(self.rng.uniform(0.02, 0.2))
@@ -471,10 +492,11 @@ class AioWorkload:
 def run_aio(stats: Stats, ports: List[int], stop: threading.Event, partition_aware: bool, prefix: str,
             writers: int, seed: int) -> None:
     async def main() -> None:
-        client = AioClient(**client_kwargs(stats, partition_aware))
+        meter = CallMeter()
+        client = AioClient(**client_kwargs(stats, partition_aware, meter))
         await client.connect(RoundRobin([("127.0.0.1", p) for p in ports]))
         try:
-            await AioWorkload(stats, client, stop, seed).run(prefix, writers)
+            await AioWorkload(stats, client, meter, stop, seed).run(prefix, writers)
         finally:
             try:
                 await client.close()
@@ -664,13 +686,14 @@ def run(args: argparse.Namespace) -> int:
         setup(ports, args.timeout)
         stop = threading.Event()
         nodes = [("127.0.0.1", p) for p in ports]
+        meters = [CallMeter(), CallMeter()]
         sync_clients = [
-            Client(**client_kwargs(stats, True)).connect(RoundRobin(nodes)),
-            Client(**client_kwargs(stats, False)).connect(RoundRobin(nodes)),
+            Client(**client_kwargs(stats, pa, meter)).connect(RoundRobin(nodes))
+            for pa, meter in zip((True, False), meters)
         ]
         threads: List[threading.Thread] = []
         for c, client in enumerate(sync_clients):
-            work = SyncWorkload(stats, client, f"c{c}", stop, args.seed + c)
+            work = SyncWorkload(stats, client, meters[c], stop, args.seed + c)
             roles: List[Tuple[Callable[[str], None], int]] = [
                 (work.writer, args.writers), (work.reader, 1), (work.scanner, 1),
                 (work.sql_worker, 1), (work.tx_worker, 1),
@@ -696,7 +719,7 @@ def run(args: argparse.Namespace) -> int:
         stop.set()
         chaos.join(timeout=harness.START_TIMEOUT + 30)
         # every worker finishes its current call, which is bounded by the client's timeout
-        join_deadline = time.monotonic() + stats.bound(3) + 10
+        join_deadline = time.monotonic() + stats.bound(3, 6) + 10
         stuck = []
         for t in threads:
             t.join(timeout=max(0.1, join_deadline - time.monotonic()))
