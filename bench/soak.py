@@ -525,7 +525,7 @@ def stall_monitor(stats: Stats, stop: threading.Event) -> None:
 # --- chaos ----------------------------------------------------------------------------------------
 
 def chaos_loop(cluster: harness.Cluster, stats: Stats, stop: threading.Event, rng: random.Random,
-               settle: float, quiet: bool) -> None:
+               settle: float, quiet: bool, deadline: float) -> None:
     def say(msg: str) -> None:
         if not quiet:
             print(f"[soak] {time.strftime('%H:%M:%S')} {msg}", file=sys.stderr, flush=True)
@@ -567,7 +567,9 @@ def chaos_loop(cluster: harness.Cluster, stats: Stats, stop: threading.Event, rn
                 cluster.restart_node(index)
                 say(f"node {index} is back")
                 stats.event(f"back {index}")
-                waited = wait_rebalanced(cluster)
+                # no new fault until the data is whole again, however long that takes: the next
+                # one could otherwise lose data legitimately
+                waited = wait_rebalanced(cluster, limit=max(1.0, deadline - time.monotonic()))
                 say(f"rebalanced in {waited:.1f} s")
                 stats.event(f"rebalanced in {waited:.1f} s")
                 stop.wait(settle)
@@ -603,7 +605,7 @@ def wait_rebalanced(cluster: harness.Cluster, limit: float = 120.0) -> float:
         except Exception:
             pass
         time.sleep(0.5)
-    raise TimeoutError(f"the caches did not rebalance onto every node in {limit:.0f} s")
+    raise TimeoutError(f"the caches did not rebalance onto every node in {time.monotonic() - t0:.0f} s")
 
 
 def heal(cluster: harness.Cluster) -> None:
@@ -705,7 +707,8 @@ def run(args: argparse.Namespace) -> int:
             threads.append(threading.Thread(
                 target=run_aio, args=(stats, ports, stop, pa, f"a{a}", args.writers, args.seed + 10 + a),
                 name=f"soak-aio-{a}", daemon=True))
-        chaos = threading.Thread(target=chaos_loop, args=(cluster, stats, stop, rng, args.settle, args.quiet),
+        chaos = threading.Thread(target=chaos_loop, args=(cluster, stats, stop, rng, args.settle, args.quiet,
+                                                          time.monotonic() + args.minutes * 60),
                                  name="soak-chaos", daemon=True)
         threads.append(threading.Thread(target=stall_monitor, args=(stats, stop), name="soak-stalls", daemon=True))
         t_run = stats.started = time.monotonic()

@@ -58,6 +58,7 @@ from pyignite.datatypes.prop_codes import (
     PROP_NAME,
 )
 from pyignite.exceptions import ParseError
+from pyignite.monitoring import QueryEventListener
 from pyignite.protocol.continuous_ops import parse_events
 from pyignite.protocol.frames import FrameBuffer, parse_response_header
 from pyignite.protocol.handshake import parse_handshake
@@ -324,7 +325,10 @@ def captured(sql_node: Tuple[str, int], monkeypatch_module: Any) -> List[Capture
     monkeypatch_module.setattr(client_module, "read_response", recording)
     name = unique_name("fuzz")
     table = unique_name("FUZZ").upper()
-    with Client(partition_aware=True).connect(*sql_node) as client:
+    # a query listener takes every request the monitored way, through read_response (the client's
+    # fast path parses a plain success reply inline)
+    listeners = [QueryEventListener()]
+    with Client(partition_aware=True, event_listeners=listeners).connect(*sql_node) as client:
         cache = client.get_or_create_cache({
             PROP_NAME: name, PROP_CACHE_ATOMICITY_MODE: CacheAtomicityMode.TRANSACTIONAL, PROP_BACKUPS_NUMBER: 1,
         })
@@ -339,7 +343,7 @@ def captured(sql_node: Tuple[str, int], monkeypatch_module: Any) -> List[Capture
             list(cache.scan(page_size=5))
             assert cache.settings[PROP_NAME] == name
             client.get_cache_names()
-            with Client().connect(*sql_node) as other:  # a client that has to ask the server
+            with Client(event_listeners=listeners).connect(*sql_node) as other:  # a client that has to ask the server
                 other.get_binary_type("org.pyignite.fuzz.Person")
             with client.tx_start():
                 cache.put(100, "tx")
