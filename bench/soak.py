@@ -684,7 +684,7 @@ def verify(ports: List[int], stats: Stats) -> Dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     stats = Stats(args.timeout, args.handshake_timeout, args.margin)
     rng = random.Random(args.seed)
-    cluster = harness.Cluster("soak", base_port=args.port - harness.PORT_OFFSET, nodes=3, sql=True,
+    cluster = harness.Cluster(args.name, base_port=args.port - harness.PORT_OFFSET, nodes=3, sql=True,
                               region_mb=256)
     t_start = time.monotonic()
     cluster.start()
@@ -782,6 +782,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0, help="how long the chaos runs (default 10)")
     parser.add_argument("--port", type=int, default=11050 + harness.PORT_OFFSET,
                         help="first client port of the 3 nodes (default 11050 + PYIGNITE_PORT_OFFSET)")
+    parser.add_argument("--name", default="soak",
+                        help="the cluster's name (its directory under server/run; one per concurrent run)")
     parser.add_argument("--timeout", type=float, default=3.0, help="the clients' timeout (s)")
     parser.add_argument("--handshake-timeout", type=float, default=2.0, help="the clients' handshake_timeout (s)")
     parser.add_argument("--margin", type=float, default=2.0, help="slack added to a call's bound (s)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,17 +26,23 @@ pytestmark = pytest.mark.soak
 
 def test_one_minute_of_chaos_loses_no_acknowledged_write_and_hangs_no_call() -> None:
     port = 11060 + harness.PORT_OFFSET
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, str(ROOT / "bench" / "soak.py"), "--minutes", "1", "--json", "--quiet",
-         "--port", str(port)],
-        cwd=ROOT, env=dict(os.environ), capture_output=True, text=True,
-        timeout=280,  # under the suite's 300 s limit per test
+         "--port", str(port), "--name", "soak-test"],
+        cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    lines = proc.stdout.strip().splitlines()
-    assert len(lines) >= 2, f"no summary; stderr:\n{proc.stderr[-3000:]}"
+    try:
+        out, err = proc.communicate(timeout=270)  # under the suite's 300 s limit per test
+    except subprocess.TimeoutExpired:
+        # SIGINT, not SIGKILL: the soak's ``finally`` stops its nodes (they run in their own sessions)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=25)
+        pytest.fail(f"the soak did not finish in time:\n{out[-2000:]}\n{err[-3000:]}")
+    lines = out.strip().splitlines()
+    assert len(lines) >= 2, f"no summary; stderr:\n{err[-3000:]}"
     details, summary = json.loads(lines[-2]), lines[-1]
     print(summary)
-    assert proc.returncode == 0, f"{summary}\n{json.dumps(details, indent=1)}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, f"{summary}\n{json.dumps(details, indent=1)}\n{err[-3000:]}"
     m = re.match(r"soak: ([\d.]+) min, (\d+) ops, (\d+) acked writes .*?, (\d+) lost, (\d+) torn, (\d+) hung", summary)
     assert m, summary
     minutes, ops, acked, lost, torn, hung = float(m[1]), *map(int, m.groups()[1:])
