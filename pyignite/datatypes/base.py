@@ -61,11 +61,13 @@ __all__ = [
     "MissingBinaryType",
     "NOT_FOUND",
     "NO_CONTEXT",
+    "MALFORMED",
     "begin_object",
     "decode",
     "encode",
     "encode_item",
     "end_object",
+    "malformed",
     "infer_hint",
     "is_hint",
     "lookup_object",
@@ -317,8 +319,28 @@ def decode(buf: Any, pos: int, ctx: CodecContext = NO_CONTEXT) -> Tuple[Any, int
         raise ParseError(f"truncated data: expected a type code at offset {pos}") from None
     try:
         return DECODERS[code](buf, pos + 1, ctx)
-    except (struct.error, IndexError) as exc:
-        raise ParseError(f"truncated or malformed value of type code {code} at offset {pos}: {exc}") from None
+    except MALFORMED as exc:
+        raise malformed(f"malformed value of type code {code} at offset {pos}", exc) from None
+
+
+#: What the decoders may raise on bytes that are not a valid encoding, besides :class:`ParseError`:
+#: reading past the end (``struct.error``, ``IndexError``), a length, count or field that makes no
+#: sense (``ValueError``, ``OverflowError``: e.g. a date out of range, a negative count; this covers
+#: ``UnicodeDecodeError``), a lookup of a code no table has (``KeyError``), a value that is not what
+#: its position requires (``TypeError``: e.g. an unhashable map key), and nesting deeper than the
+#: interpreter's stack (``RecursionError``). The entry points (:func:`decode` and the protocol's
+#: ``read_response``) turn them into :class:`ParseError`, in one place, so a garbled reply never
+#: surfaces as an arbitrary exception.
+MALFORMED = (struct.error, IndexError, ValueError, OverflowError, KeyError, TypeError, RecursionError)
+
+
+def malformed(what: str, exc: BaseException) -> ParseError:
+    """The :class:`ParseError` for a :data:`MALFORMED` exception ``exc`` raised while decoding ``what``."""
+    if isinstance(exc, (struct.error, IndexError)):
+        return ParseError(f"truncated or {what}: {exc}")
+    if isinstance(exc, RecursionError):
+        return ParseError(f"{what}: nested too deeply")
+    return ParseError(f"{what}: {type(exc).__name__}: {exc}")
 
 
 # --- back references (handles) ------------------------------------------------------------------

@@ -36,7 +36,7 @@ import struct
 from enum import IntEnum
 from typing import Any, List, NamedTuple
 
-from pyignite.datatypes.base import DECODERS, NO_CONTEXT, NULL_CODE, CodecContext, encode
+from pyignite.datatypes.base import DECODERS, MALFORMED, NO_CONTEXT, NULL_CODE, CodecContext, encode, malformed
 from pyignite.exceptions import CacheError, ParameterError, ParseError
 from pyignite.protocol import op_codes as op
 from pyignite.protocol.cache_ops import FLAG_KEEP_BINARY, CacheRef
@@ -190,6 +190,6 @@ def parse_events(frame: Any, pos: int, ctx: CodecContext) -> List[CacheEntryEven
                 # event; the entry has no value any more, whichever release says so.
                 value = None
             append(CacheEntryEvent(_EVENT_TYPES[code], key, value, old))
-    except (struct.error, IndexError) as exc:
-        raise ParseError(f"truncated or malformed continuous query notification: {exc}") from None
+    except MALFORMED as exc:  # a notification is parsed here, not by read_response: same rule
+        raise malformed("malformed continuous query notification", exc) from None
     return events

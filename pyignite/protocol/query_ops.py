@@ -184,6 +184,10 @@ def read_fields_page(frame: Any, pos: int, ctx: CodecContext, columns: int) -> T
         pos += 4
         if count < 0:
             raise ParseError(f"negative row count {count} in a query page")
+        if columns < 1 and count:
+            # a row of no columns takes no bytes: a garbled column count with a huge row count would
+            # build that many rows out of nothing (every real SQL result has at least one column)
+            raise ParseError(f"a query page of {count} rows of {columns} columns")
         rows: List[list] = []
         append = rows.append
         if columns == 1:

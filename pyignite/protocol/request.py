@@ -7,11 +7,10 @@ error reply. The sync and async clients drive the same records; only the transpo
 
 from __future__ import annotations
 
-import struct
 import threading
 from typing import Any, Callable, Generator, Optional, Type
 
-from pyignite.datatypes.base import NO_CONTEXT, CodecContext, MissingBinaryType
+from pyignite.datatypes.base import MALFORMED, NO_CONTEXT, CodecContext, MissingBinaryType, malformed
 from pyignite.exceptions import CacheError, ParseError
 from pyignite.protocol.frames import ResponseHeader, parse_response_header
 from pyignite.protocol.status import INVALID_OP_CODE, NAMES
@@ -139,9 +138,10 @@ def read_response(
         return None
     try:
         return req.parse(frame, header.payload_offset, ctx)
-    except (struct.error, IndexError) as exc:
-        # a payload shorter than its parser expects (e.g. an empty reply to OP_CACHE_GET_SIZE)
-        raise ParseError(f"truncated or malformed reply to {req!r}: {exc}") from None
+    except MALFORMED as exc:
+        # a payload shorter than its parser expects (e.g. an empty reply to OP_CACHE_GET_SIZE), or
+        # garbled: whatever the parsers trip over becomes one ParseError here
+        raise malformed(f"malformed reply to {req!r}", exc) from None
 
 
 # --- replies that need binary types (one plan, shared by the sync and async runners) ------------
