@@ -89,15 +89,25 @@ def _probe(version: str) -> Tuple[Tuple[int, int, int], frozenset]:
         cluster.stop()
 
 
-def _offered(version: Tuple[int, int, int], features: frozenset, needs: Sequence[str]) -> Optional[str]:
-    """``None`` when every capability in ``needs`` is offered, else why not."""
+def _release(text: str) -> Tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".") if part.isdigit())
+
+
+def _offered(version: Tuple[int, int, int], features: frozenset, needs: Sequence[str],
+             release: str = "") -> Optional[str]:
+    """``None`` when every capability in ``needs`` is offered by a node of Ignite ``release`` that
+    negotiated ``version`` and ``features``, else why not. A capability without a feature bit is
+    offered from the release the table names (an older node answers its operations with
+    INVALID_OP_CODE)."""
     for name in needs:
+        cap = capabilities.CAPABILITIES[name]
         err = capabilities.check(version, features, name)
         if err is not None:
-            cap = capabilities.CAPABILITIES[name]
             if cap.feature is not None and tuple(version) >= cap.version:
                 return f"feature {capabilities.feature_name(cap.feature)}"
             return f"protocol {'.'.join(map(str, cap.version))}"
+        if cap.feature is None and cap.since_release and release and _release(release) < _release(cap.since_release):
+            return f"Ignite {cap.since_release} or newer (its operations have no feature bit)"
     return None
 
 
@@ -163,7 +173,7 @@ def run_version(version: str, ci: bool, extra: Sequence[str], workdir: Path,
     for area, (needs, _sql, paths, ci_paths) in AREAS.items():
         if areas is not None and area not in areas:
             continue
-        why = _offered(proto, features, needs)
+        why = _offered(proto, features, needs, version)
         if why is not None:
             cells[area] = "not offered"
             notes.append(f"{area}: not offered (needs {why})")
