@@ -374,8 +374,16 @@ async def test_timeout_on_a_real_node(node: Node) -> None:
         first = client.connection
         assert first is not None
         first.timeout = 1e-6  # this connection only; connecting again uses the client's 5 s
-        with pytest.raises(RequestTimeoutError):
-            await cache.get(1)
+        # On a loaded machine the event loop may find the reply and the expired timer ready in the
+        # same turn, and asyncio runs I/O callbacks first: the call then still gets its answer. So
+        # a few tries are allowed; the timeout must fire in one of them.
+        for _ in range(50):
+            try:
+                await cache.get(1)
+            except RequestTimeoutError:
+                break
+        else:
+            pytest.fail("a 1 us timeout never fired in 50 calls")
         assert not first.alive  # nothing arrived within the timeout: the node counts as silent
         assert await cache.get(1) == "one"  # the next call reconnected
         assert client.connection is not first
