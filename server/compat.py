@@ -65,7 +65,7 @@ AREAS: Dict[str, Tuple[Tuple[str, ...], bool, Tuple[str, ...], Tuple[str, ...]]]
     "data streamer": (("data streamer",), False, ("tests/test_streamer.py",), ()),
     "index queries": (("index queries",), True, ("tests/test_index_query.py",), ()),
     "atomics and sets": (("atomic long", "ignite set"), False, ("tests/test_datastructures.py",), ()),
-    "heartbeats": (("heartbeats",), False, ("tests/test_heartbeat.py",), ()),
+    "resilience": (("heartbeats",), False, ("tests/test_resilience.py",), ()),
 }
 
 
