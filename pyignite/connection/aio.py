@@ -303,17 +303,13 @@ class AioConnection(Session):
                 raise self._fail(exc) from exc
 
 
-class _ReplyProtocol(asyncio.Protocol):
-    """What the stream's transport calls once the handshake is done: received bytes go straight to
-    :meth:`AioConnection._on_data`; flow control and closing still go to the stream's own protocol
-    (``inner``), so ``StreamWriter.drain()`` and ``wait_closed()`` work as before."""
+class _ReplyEvents:
+    """What both reply protocols do besides receiving bytes: closing goes to the connection, and
+    flow control and closing also to the stream's own protocol (``inner``), so
+    ``StreamWriter.drain()`` and ``wait_closed()`` work as before."""
 
-    def __init__(self, conn: AioConnection, inner: Any) -> None:
-        self._conn = conn
-        self._inner = inner
-
-    def data_received(self, data: bytes) -> None:
-        self._conn._on_data(data)
+    _conn: AioConnection
+    _inner: Any
 
     def eof_received(self) -> bool:
         self._conn._on_lost(None)
@@ -332,7 +328,19 @@ class _ReplyProtocol(asyncio.Protocol):
         self._inner.resume_writing()
 
 
-class _BufferedReplyProtocol(asyncio.BufferedProtocol):
+class _ReplyProtocol(_ReplyEvents, asyncio.Protocol):
+    """What the stream's transport calls once the handshake is done: received bytes go straight to
+    :meth:`AioConnection._on_data` (the rest: :class:`_ReplyEvents`)."""
+
+    def __init__(self, conn: AioConnection, inner: Any) -> None:
+        self._conn = conn
+        self._inner = inner
+
+    def data_received(self, data: bytes) -> None:
+        self._conn._on_data(data)
+
+
+class _BufferedReplyProtocol(_ReplyEvents, asyncio.BufferedProtocol):
     """:class:`_ReplyProtocol` for plain TCP: the transport reads into one reused buffer."""
 
     def __init__(self, conn: AioConnection, inner: Any) -> None:
@@ -345,19 +353,3 @@ class _BufferedReplyProtocol(asyncio.BufferedProtocol):
 
     def buffer_updated(self, nbytes: int) -> None:
         self._conn._on_data(self._view[:nbytes])
-
-    def eof_received(self) -> bool:
-        self._conn._on_lost(None)
-        return False
-
-    def connection_lost(self, exc: Optional[BaseException]) -> None:
-        self._conn._on_lost(exc)
-        self._inner.connection_lost(exc)
-
-    def pause_writing(self) -> None:
-        self._conn._write_paused = True
-        self._inner.pause_writing()
-
-    def resume_writing(self) -> None:
-        self._conn._write_paused = False
-        self._inner.resume_writing()
