@@ -42,10 +42,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextvars
+import faulthandler
 import json
 import logging
 import os
 import random
+import signal
 import sys
 import threading
 import time
@@ -733,8 +735,11 @@ def run(args: argparse.Namespace) -> int:
             t.join(timeout=max(0.1, join_deadline - time.monotonic()))
             if t.is_alive():
                 stuck.append(t.name)
+        # a wind-down that outlasts every bound is a hang: show where each thread waits
+        faulthandler.dump_traceback_later(stats.bound(3, 6) + 30)
         for client in sync_clients:
             client.close()
+        faulthandler.cancel_dump_traceback_later()
         minutes = (time.monotonic() - t_run) / 60
         heal(cluster)
         try:
@@ -800,6 +805,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     logging.basicConfig(level=logging.ERROR if args.quiet else logging.WARNING, format="[soak] %(message)s")
     if args.quiet:
         logging.getLogger("pyignite").setLevel(logging.ERROR)
+    if hasattr(signal, "SIGUSR1"):  # tests/test_soak.py asks for every thread's stack before it gives up
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     return run(args)
 
 

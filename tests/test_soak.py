@@ -34,10 +34,16 @@ def test_one_minute_of_chaos_loses_no_acknowledged_write_and_hangs_no_call() -> 
     try:
         out, err = proc.communicate(timeout=270)  # under the suite's 300 s limit per test
     except subprocess.TimeoutExpired:
-        # SIGINT, not SIGKILL: the soak's ``finally`` stops its nodes (they run in their own sessions)
+        # every thread's stack first (bench/soak.py registers SIGUSR1 with faulthandler); then SIGINT,
+        # not SIGKILL: the soak's ``finally`` stops its nodes (they run in their own sessions)
+        proc.send_signal(signal.SIGUSR1)
+        try:
+            proc.communicate(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=25)
-        pytest.fail(f"the soak did not finish in time:\n{out[-2000:]}\n{err[-3000:]}")
+        pytest.fail(f"the soak did not finish in time:\n{out[-2000:]}\n{err[-30000:]}")
     lines = out.strip().splitlines()
     assert len(lines) >= 2, f"no summary; stderr:\n{err[-3000:]}"
     details, summary = json.loads(lines[-2]), lines[-1]
