@@ -542,7 +542,11 @@ def chaos_loop(cluster: harness.Cluster, stats: Stats, stop: threading.Event, rn
                 stats.unplanned_deaths += 1
                 try:
                     cluster.restart_node(i)
-                    wait_rebalanced(cluster)
+                    wait_rebalanced(cluster, limit=max(1.0, deadline - time.monotonic()))
+                except TimeoutError:
+                    if time.monotonic() < deadline:
+                        stats.chaos_errors.append(f"restart {i}: the cluster did not rebalance")
+                    # else the run is over: the final check waits for the rebalance
                 except Exception as e:
                     stats.chaos_errors.append(f"restart {i}: {type(e).__name__}: {e}"[:500])
             stop.wait(settle)
@@ -566,7 +570,8 @@ def chaos_loop(cluster: harness.Cluster, stats: Stats, stop: threading.Event, rn
                 stats.event(f"kill {index}")
                 node.kill()
                 stats.kills += 1
-                stop.wait(rng.uniform(0.5, 3.0))
+                if stop.wait(rng.uniform(0.5, 3.0)):
+                    return  # the run is over: heal() restarts the node before the final check
                 cluster.restart_node(index)
                 say(f"node {index} is back")
                 stats.event(f"back {index}")

@@ -198,7 +198,9 @@ class AioClient(BaseClient):
         """Close the connection and forget the nodes (``connect()`` may be called again)."""
         conn, self._conn = self._conn, None
         pa, self._pa = self._pa, None
-        self._nodes = None
+        nodes, self._nodes = self._nodes, None
+        if nodes is not None:  # a reconnection under way in another task stops before its next node
+            nodes.close()
         task, self._keepalive_task = self._keepalive_task, None
         self._keepalive = None
         if task is not None and task is not asyncio.current_task():

@@ -236,7 +236,13 @@ class Client(BaseClient):
 
     def close(self) -> None:
         """Close the connection and forget the nodes: later calls raise :class:`ReconnectError`
-        until ``connect()`` is called again."""
+        until ``connect()`` is called again.
+
+        A reconnection that another thread has under way (it holds the client's lock) stops before
+        its next node, so ``close()`` waits at most one connection attempt for it."""
+        nodes = self._nodes
+        if nodes is not None:
+            nodes.close()
         with self._lock:
             conn, self._conn = self._conn, None
             pa, self._pa = self._pa, None

@@ -10,6 +10,7 @@ server itself could lose one, which is not what these tests are about).
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -186,6 +187,71 @@ def test_client_closed_by_user_does_not_reconnect_on_its_own(node: Node) -> None
     client.close()
     with pytest.raises(ReconnectError, match="not connected"):
         client.get_cache_names()
+
+
+def _forever(first: Node, then: List[Node]) -> Iterator[Node]:
+    """A reconnection policy without end: ``first``, then ``then`` over and over."""
+    yield first
+    while True:
+        yield from then
+
+
+def test_close_stops_a_reconnection_that_would_never_end(node: Node) -> None:
+    # another thread fails over forever (no node answers, no limit) holding the client's lock;
+    # close() must not wait for it: the reconnection stops before its next node
+    peers = [_SilentPeer(), _SilentPeer()]
+    try:
+        client = Client(timeout=0.3, cluster_discovery=False, retry_policy=RetryNone()).connect(
+            _forever(node, [("127.0.0.1", p.port) for p in peers]))
+        client.connection.close()  # the node is gone for the client: the next call fails over
+        outcome: List[BaseException] = []
+
+        def call() -> None:
+            try:
+                client.get_cache_names()
+            except BaseException as exc:  # handed to the test thread
+                outcome.append(exc)
+
+        worker = threading.Thread(target=call, daemon=True)
+        worker.start()
+        time.sleep(1.0)  # several silent nodes tried by now
+        assert worker.is_alive(), f"the reconnection ended by itself: {outcome}"
+        closer = threading.Thread(target=client.close, daemon=True)
+        closer.start()
+        closer.join(timeout=10)
+        assert not closer.is_alive(), "close() waits for a reconnection that never ends"
+        worker.join(timeout=10)
+        assert not worker.is_alive(), "the reconnection went on after close()"
+        assert len(outcome) == 1 and isinstance(outcome[0], ReconnectError), outcome
+        assert "closed" in str(outcome[0])
+    finally:
+        for p in peers:
+            p.close()
+
+
+def test_aio_close_stops_a_reconnection_that_would_never_end(node: Node) -> None:
+    from pyignite import AioClient
+
+    peers = [_SilentPeer(), _SilentPeer()]
+
+    async def scenario() -> BaseException:
+        client = AioClient(timeout=0.3, cluster_discovery=False, retry_policy=RetryNone())
+        await client.connect(_forever(node, [("127.0.0.1", p.port) for p in peers]))
+        await client.connection.close()
+        call = asyncio.ensure_future(client.get_cache_names())
+        await asyncio.sleep(1.0)
+        assert not call.done(), "the reconnection ended by itself"
+        await asyncio.wait_for(client.close(), 10)
+        done, _ = await asyncio.wait([call], timeout=10)
+        assert done, "the reconnection went on after close()"
+        return call.exception()  # type: ignore[return-value]
+
+    try:
+        exc = asyncio.run(scenario())
+        assert isinstance(exc, ReconnectError) and "closed" in str(exc), exc
+    finally:
+        for p in peers:
+            p.close()
 
 
 # --- a real 3-node cluster ------------------------------------------------------------------------

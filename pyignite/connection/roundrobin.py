@@ -125,12 +125,13 @@ class NodeSequence:
     endpoint discovery) and then raise ReconnectError.
     """
 
-    __slots__ = ("_connected_once", "_exhausted", "_failures", "_iter", "_last", "discovered")
+    __slots__ = ("_closed", "_connected_once", "_exhausted", "_failures", "_iter", "_last", "discovered")
 
     def __init__(self, nodes: Iterator[Any]) -> None:
         self._iter = nodes
         self._failures: List[Tuple[Node, BaseException]] = []
         self._exhausted = False
+        self._closed = False
         self._connected_once = False
         self._last: Optional[Node] = None
         #: node addresses the cluster listed (endpoint discovery, see :mod:`pyignite.protocol.keepalive`):
@@ -142,6 +143,13 @@ class NodeSequence:
         """True once the iterable has run out (no node is left)."""
         return self._exhausted
 
+    def close(self) -> None:
+        """The client was closed: a (re)connection under way in another thread or task stops before
+        its next node. Without this, ``close()`` would wait for (or leave running) a reconnection
+        that, over a ``RoundRobin`` without a limit and no node answering, never ends."""
+        self._closed = True
+        self._exhausted = True
+
     def attempts(self) -> Iterator[Node]:
         """The nodes to try, in order, for one (re)connection; forgets the failures of the last one."""
         self._failures = []
@@ -152,13 +160,18 @@ class NodeSequence:
                 self._exhausted = True
                 break
             yield check_node(node)
+        if self._closed:
+            return
         # the nodes the cluster listed: the given ones may all be gone while the cluster lives on.
         # Round robin: from the one after the node connected last, which is tried last
         found = list(self.discovered)
         if self._last in found:
             i = found.index(self._last) + 1
             found = found[i:] + found[:i]
-        yield from found
+        for node in found:
+            if self._closed:
+                return
+            yield node
 
     def failed(self, node: Node, exc: BaseException) -> None:
         """Record that ``node`` could not be connected (``exc`` says why)."""
@@ -175,6 +188,11 @@ class NodeSequence:
         self._exhausted = True
         failures = self._failures
         verb = "reconnect" if self._connected_once else "connect"
+        if self._closed:
+            err = ReconnectError(f"Can not {verb}: the client was closed")
+            if failures:
+                err.__cause__ = failures[-1][1]
+            return err
         if not failures:
             err = ReconnectError(f"Can not {verb}: out of nodes")
         else:
