@@ -89,10 +89,12 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         return
 
     def on_alarm(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"test exceeded {TEST_TIME_LIMIT} s")
+        raise TimeoutError(f"test exceeded {limit} s")
 
+    marker = item.get_closest_marker("time_limit")
+    limit = int(marker.args[0]) if marker is not None else TEST_TIME_LIMIT
     old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(TEST_TIME_LIMIT)
+    signal.alarm(limit)
     try:
         yield
     finally:

@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.soak
 
 
+# a slow machine (CI) takes minutes to start three SQL nodes and, at the end, to rebalance the
+# restarted ones before the check: more than the suite's usual limit, well short of a hang
+@pytest.mark.time_limit(480)
 def test_one_minute_of_chaos_loses_no_acknowledged_write_and_hangs_no_call() -> None:
     port = 11060 + harness.PORT_OFFSET
     proc = subprocess.Popen(
@@ -32,7 +35,7 @@ def test_one_minute_of_chaos_loses_no_acknowledged_write_and_hangs_no_call() -> 
         cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
-        out, err = proc.communicate(timeout=270)  # under the suite's 300 s limit per test
+        out, err = proc.communicate(timeout=440)  # under the test's time limit
     except subprocess.TimeoutExpired:
         # every thread's stack first (bench/soak.py registers SIGUSR1 with faulthandler); then SIGINT,
         # not SIGKILL: the soak's ``finally`` stops its nodes (they run in their own sessions)
