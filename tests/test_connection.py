@@ -309,3 +309,76 @@ def test_with_statement_closes(node: Tuple[str, int]) -> None:
 
 
 # Authentication tests live in tests/test_auth.py, TLS tests in tests/test_ssl.py.
+
+
+class _SlowWriteConnection(Connection):
+    """Each write takes ``delay`` seconds first (and is recorded), and the write after ``fail_after``
+    of them fails: the requests other threads send meanwhile wait in the outbox of the writer."""
+
+    delay = 0.3
+    fail_after = 1 << 30
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writes: List[int] = []
+
+    def _write(self, sock: socket.socket, frame: bytearray) -> None:
+        time.sleep(self.delay)
+        self.fail_after -= 1
+        if self.fail_after < 0:
+            raise OSError("injected: the write failed")
+        self.writes.append(len(frame))
+        super()._write(sock, frame)
+
+    def request(self, frame: bytearray) -> Any:
+        return self.receive(self.send(frame))  # never the lone caller's path, which writes inline
+
+
+def _pipeline(conn: Connection, frames: List[bytearray]) -> List[Any]:
+    """Send ``frames`` from as many threads at once; each thread's reply header or error."""
+    out: List[Any] = [None] * len(frames)
+
+    def one(i: int) -> None:
+        try:
+            out[i] = conn.request(frames[i])[0]
+        except Exception as exc:  # handed to the test
+            out[i] = exc
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(frames))]
+    for t in threads:
+        t.start()
+        time.sleep(0.02)  # in order: the first one writes, the others find it writing
+    for t in threads:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads), "a request queued behind a writer never ended"
+    return out
+
+
+def _get_frames(n: int) -> List[bytearray]:
+    from pyignite.protocol import cache_ops
+    from pyignite.protocol.cache_ops import CacheRef
+
+    ref = CacheRef(unique_name("outbox"))  # no such cache: each get gets an error status
+    return [cache_ops.get(ref, i).frame for i in range(n)]
+
+
+def test_requests_sent_during_a_write_go_out_together(node: Tuple[str, int]) -> None:
+    conn = _SlowWriteConnection(*node, timeout=10).connect()
+    try:
+        frames = _get_frames(6)
+        headers = _pipeline(conn, frames)
+        assert all(not isinstance(h, Exception) and h.status != 0 for h in headers), headers
+        assert len({h.request_id for h in headers}) == 6  # each its own reply
+        assert len(conn.writes) < 6, f"{len(conn.writes)} writes for 6 requests sent during a slow write"
+        assert sum(conn.writes) == sum(len(f) for f in frames)
+        assert conn.alive
+    finally:
+        conn.close()
+
+
+def test_a_failed_write_fails_the_requests_queued_behind_it(node: Tuple[str, int]) -> None:
+    conn = _SlowWriteConnection(*node, timeout=10).connect()
+    conn.fail_after = 0  # the first write fails, after the others are queued behind it
+    results = _pipeline(conn, _get_frames(4))
+    assert all(isinstance(r, SocketError) for r in results), results
+    assert not conn.alive
