@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
+import struct
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -84,7 +86,92 @@ async def rate_tasks(op: Callable[[int], Any], seconds: float, repeat: int, task
     return best
 
 
+# --- the floor: bare sockets to the nodes, pre-encoded requests, replies only framed --------------------
+
+class RawNodes:
+    """One bare socket per node (handshake done). Each key's request goes to the port the client
+    under test sends it to, so the floor does the same routing with no Python client work at all."""
+
+    def __init__(self, ports: List[int]) -> None:
+        from pyignite.protocol.handshake import build_handshake
+
+        self.socks: Dict[int, socket.socket] = {}
+        self.bufs: Dict[int, bytearray] = {}
+        for port in ports:
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.sendall(bytes(build_handshake((1, 7, 0))))
+            self.socks[port], self.bufs[port] = sock, bytearray()
+            (size,) = struct.unpack("<i", self._read(port, 4))
+            assert self._read(port, size)[0] == 1, "handshake refused"
+
+    def _read(self, port: int, n: int) -> bytes:
+        buf, sock = self.bufs[port], self.socks[port]
+        while len(buf) < n:
+            chunk = sock.recv(1 << 16)
+            if not chunk:
+                raise ConnectionError("closed")
+            buf += chunk
+        out = bytes(buf[:n])
+        del buf[:n]
+        return out
+
+    def _reply(self, port: int) -> None:
+        (size,) = struct.unpack("<i", self._read(port, 4))
+        self._read(port, size)
+
+    def rate(self, requests: List[Tuple[int, bytes]], window: int, seconds: float, repeat: int) -> float:
+        """Best of ``repeat``: requests per second with ``window`` of them in flight (spread over the
+        nodes as they come), ``requests`` being ``(port, frame)`` in the order the client sends them."""
+        batches = []
+        for i in range(0, len(requests) - window + 1, window):
+            per_port: Dict[int, List[bytes]] = {}
+            for port, frame in requests[i:i + window]:
+                per_port.setdefault(port, []).append(frame)
+            batches.append([(port, b"".join(frames), len(frames)) for port, frames in per_port.items()])
+        best = 0.0
+        for _ in range(repeat):
+            n = 0
+            started = time.perf_counter()
+            while time.perf_counter() - started < seconds:
+                for batch in batches:
+                    for port, data, _count in batch:
+                        self.socks[port].sendall(data)
+                    for port, _data, count in batch:
+                        for _ in range(count):
+                            self._reply(port)
+                    n += window
+            best = max(best, n / (time.perf_counter() - started))
+        return best
+
+    def close(self) -> None:
+        for sock in self.socks.values():
+            sock.close()
+
+
+def _routed(client: Client, build: Callable[[int], Any], keys: List[int]) -> List[Tuple[int, bytes]]:
+    """``(port, frame)`` of each key's request, to the node ``client`` sends it to."""
+    from pyignite.protocol.frames import stamp
+    from pyignite.utils import cache_id
+
+    pa, default = client._pa, client.connection.port
+    out = []
+    for i, key in enumerate(keys):
+        port = default
+        if pa is not None:
+            node_id = pa.router.node_for_key(cache_id(CACHE), key)
+            conn = pa.pool.connection(node_id) if node_id is not None else None
+            port = conn.port if conn is not None else default
+        frame = build(key).frame
+        stamp(frame, i + 1)
+        out.append((port, bytes(frame)))
+    return out
+
+
 def _bench_sync(nodes: List[Any], aware: bool, seconds: float, repeat: int, out: Dict[str, float]) -> None:
+    from pyignite.protocol import cache_ops
+    from pyignite.protocol.cache_ops import CacheRef
+
     mode = "on" if aware else "off"
     with Client(partition_aware=aware).connect(nodes) as client:
         assert client.partition_aware is aware
@@ -94,6 +181,23 @@ def _bench_sync(nodes: List[Any], aware: bool, seconds: float, repeat: int, out:
         rate(cache.get, 0.2, 1)  # warm up
         out[f"sync get {mode}"] = rate(cache.get, seconds, repeat)
         out[f"sync put {mode}"] = rate(lambda k: cache.put(k, VALUE), seconds, repeat)
+        # the floors, right after: the key sequences the two measurements above and the asyncio
+        # tasks below send, routed as this client routes them
+        ref = CacheRef(CACHE)
+        seq = [(n * 7919) % KEYS for n in range(KEYS)]
+        tasks_seq = [(t * 7919 + n * 31) % KEYS for n in range(40) for t in range(TASKS)]
+        raw = RawNodes(sorted({c.port for c in (client._pa.pool.connections() if client._pa else [client.connection])}))
+        try:
+            gets = _routed(client, lambda k: cache_ops.get(ref, k), seq)
+            puts = _routed(client, lambda k: cache_ops.put(ref, k, VALUE), seq)
+            out[f"floor sync get {mode}"] = raw.rate(gets, 1, seconds, repeat)
+            out[f"floor sync put {mode}"] = raw.rate(puts, 1, seconds, repeat)
+            gets = _routed(client, lambda k: cache_ops.get(ref, k), tasks_seq)
+            puts = _routed(client, lambda k: cache_ops.put(ref, k, VALUE), tasks_seq)
+            out[f"floor aio get {mode}"] = raw.rate(gets, TASKS, seconds, repeat)
+            out[f"floor aio put {mode}"] = raw.rate(puts, TASKS, seconds, repeat)
+        finally:
+            raw.close()
         batches = [(b, {k: VALUE for k in b}) for b in BATCHES]
         out[f"sync get_all {mode}"] = rate(lambda k: cache.get_all(batches[k % len(batches)][0]), seconds, repeat)
         out[f"sync put_all {mode}"] = rate(lambda k: cache.put_all(batches[k % len(batches)][1]), seconds, repeat)
@@ -235,8 +339,15 @@ def main() -> None:
     rows: List[Row] = []
     for key, label in LABELS:
         for mode in ("on", "off"):
-            rows.append((f"{label}, partition awareness {mode}", ours[f"{key} {mode}"], theirs[f"{key} {mode}"], None))
+            rows.append((f"{label}, partition awareness {mode}", ours[f"{key} {mode}"], theirs[f"{key} {mode}"],
+                         ours.get(f"floor {key} {mode}")))
     print_table("Single-key and multi-key operations on 3 nodes, partition awareness on and off", rows)
+    print("Ours / the raw floor (the same requests, routed the same way, pre-encoded on bare sockets):")
+    for key, label in LABELS:
+        for mode in ("on", "off"):
+            floor = ours.get(f"floor {key} {mode}")
+            if floor:
+                print(f"  {label}, partition awareness {mode}: {ours[f'{key} {mode}'] / floor:.2f}")
     print("What partition awareness gains (on / off):")
     for key, label in LABELS:
         print(f"  {label}: pyignite {ours[f'{key} on'] / ours[f'{key} off']:.2f}x, "
