@@ -13,8 +13,13 @@ For each operation three numbers are taken on the same node in the same run:
 * **floor**: the same requests, pre-encoded once, written to a bare socket and their replies only
   framed (length prefixes), never decoded -- what no Python client can beat. A window of 1 (one
   request at a time) is the floor of one thread or one task; windows of 16 and 64 requests in flight
-  are the floors of 16 threads and 64 tasks. For import time the floor is ``python -c pass``; for
-  the memory of an idle connected client, a bare interpreter holding a connected socket.
+  are the floors of 16 threads and 64 tasks at their strictest: one thread with no wake-ups at all.
+  The concurrent rows are also given against the floor of their own concurrency model, where the
+  same threads or tasks do no client work: 16 threads each sending pre-encoded requests on a bare
+  socket (the GIL hand-offs and wake-ups of 16 threads are in it), and 64 tasks on one bare asyncio
+  connection whose protocol only frames replies and wakes the task each one answers. For import
+  time the floor is ``python -c pass``; for the memory of an idle connected client, a bare
+  interpreter holding a connected socket.
 
 The three are measured in alternating rounds (ours, official, floor, ours, official, floor...) and
 each reported number is the median of its rounds, so drift of a shared machine (other processes
@@ -58,6 +63,12 @@ ROWS: List[Tuple[str, str, str, bool]] = [
     ("asyncio get, 1 task", "ops/s", "aio get", False),
     ("asyncio get, 64 tasks", "ops/s", "aio get 64", False),
     ("asyncio put, 64 tasks", "ops/s", "aio put 64", False),
+    # the same measurements against the floor of their own concurrency model: 16 threads each on a
+    # bare socket, 64 tasks on one bare asyncio connection (the rows above: one thread, a window)
+    ("get, 16 threads; floor: 16 threads on bare sockets", "ops/s", "get 16t/raw threads", False),
+    ("put, 16 threads; floor: 16 threads on bare sockets", "ops/s", "put 16t/raw threads", False),
+    ("asyncio get, 64 tasks; floor: 64 tasks on a bare connection", "ops/s", "aio get 64/raw tasks", False),
+    ("asyncio put, 64 tasks; floor: 64 tasks on a bare connection", "ops/s", "aio put 64/raw tasks", False),
 ]
 BULK_ROWS = [
     ("get_all, {n:,} keys", "rows/s", "get_all {n}", False),
@@ -131,14 +142,49 @@ def raw_rate(name, window, secs):
         if now >= deadline:
             return n / (now - started)
 
-def alternate(key, measure, floor):
-    # slices of client and floor in turn (A B A B): medians of each
-    ours, raws = [], []
+def alternate(key, measure, floor, peer_key=None, peer_floor=None):
+    # slices of client and floor in turn (A B A B): medians of each; ``peer_floor`` is a second floor
+    # of the same measurement (row ``peer_key``: the same concurrency model without client work)
+    ours, raws, peers = [], [], []
     for _ in range(slices):
         ours.append(measure(seconds / slices))
         raws.append(floor(seconds / slices))
+        if peer_floor is not None:
+            peers.append(peer_floor(seconds / slices))
     out[key] = statistics.median(ours)
     out["floor " + key] = statistics.median(raws)
+    if peer_floor is not None:
+        out[peer_key] = out[key]
+        out["floor " + peer_key] = statistics.median(peers)
+
+def raw_threads_rate(name, threads):
+    # the floor of N blocking threads: each its own bare socket, one pre-encoded request at a time
+    # (the GIL hand-offs and wake-ups of N threads are in it; client work is not)
+    conns = [Raw() for _ in range(threads)]
+    fr = frames[name]
+    def measure(secs):
+        counts = [0] * threads
+        stop = threading.Event()
+        barrier = threading.Barrier(threads + 1)
+        def work(t):
+            conn, n = conns[t], 0
+            barrier.wait()
+            while not stop.is_set():
+                for _ in range(20):
+                    conn.trip(fr[(t * 7 + n) % len(fr)], 1)
+                    n += 1
+            counts[t] = n
+        pool = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+        for th in pool:
+            th.start()
+        barrier.wait()
+        started = time.perf_counter()
+        time.sleep(secs)
+        stop.set()
+        for th in pool:
+            th.join()
+        return sum(counts) / (time.perf_counter() - started)
+    return measure
 
 def rate1(op):
     def measure(secs):
@@ -203,8 +249,10 @@ def maker(kind):
             c = other.get_or_create_cache(CACHE)
         return c.get if kind == "get" else (lambda k: c.put(k, VALUE))
     return make
-alternate("get 16t", rate_threads(16, maker("get")), lambda s: raw_rate("get", 16, s))
-alternate("put 16t", rate_threads(16, maker("put")), lambda s: raw_rate("put", 16, s))
+alternate("get 16t", rate_threads(16, maker("get")), lambda s: raw_rate("get", 16, s),
+          "get 16t/raw threads", raw_threads_rate("get", 16))
+alternate("put 16t", rate_threads(16, maker("put")), lambda s: raw_rate("put", 16, s),
+          "put 16t/raw threads", raw_threads_rate("put", 16))
 for other in others:
     other.close()
 
@@ -243,21 +291,70 @@ async def rate_tasks(tasks, op, secs):
     await asyncio.gather(*(work(t) for t in range(tasks)))
     return sum(counts) / (time.perf_counter() - started)
 
+class RawTasks(asyncio.Protocol):
+    # the floor of N asyncio tasks on one connection: a bare protocol that frames replies and wakes
+    # the task whose request id a reply carries; each task stamps a fresh id on a pre-encoded frame
+    def __init__(self):
+        self.buf, self.waiters, self.next_id, self.ready = bytearray(), {}, 1, None
+    def connection_made(self, transport):
+        self.transport = transport
+    def data_received(self, data):
+        buf = self.buf
+        buf += data
+        while len(buf) >= 4:
+            end = 4 + struct.unpack_from("<i", buf)[0]
+            if len(buf) < end:
+                break
+            if self.ready is not None and not self.ready.done():
+                self.ready.set_result(buf[4] == 1)  # the handshake reply
+            else:
+                fut = self.waiters.pop(struct.unpack_from("<q", buf, 4)[0], None)
+                if fut is not None:
+                    fut.set_result(None)
+            del buf[:end]
+    async def call(self, frame):
+        rid = self.next_id
+        self.next_id += 1
+        f = bytearray(frame)
+        struct.pack_into("<q", f, 6, rid)
+        fut = asyncio.get_running_loop().create_future()
+        self.waiters[rid] = fut
+        self.transport.write(f)
+        await fut
+
+async def raw_tasks_proto():
+    loop = asyncio.get_running_loop()
+    _, proto = await loop.create_connection(RawTasks, "127.0.0.1", port)
+    proto.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    proto.ready = loop.create_future()
+    proto.transport.write(bytes.fromhex(spec["handshake"]))
+    assert await proto.ready, "handshake refused"
+    return proto
+
 async def aio():
     client = AioClient()
     async with client.connect("127.0.0.1", port):
         cache = await client.get_or_create_cache(CACHE)
         assert await cache.get(1) == VALUE
         await rate_tasks(8, cache.get, 0.2)
+        proto = await raw_tasks_proto()
         for key, tasks, op, name, window in (("aio get", 1, cache.get, "get", 1),
                                              ("aio get 64", 64, cache.get, "get", 64),
                                              ("aio put 64", 64, lambda k: cache.put(k, VALUE), "put", 64)):
-            ours, raws = [], []
+            fr = frames[name]
+            raw_op = lambda k, fr=fr: proto.call(fr[k % len(fr)])
+            ours, raws, peers = [], [], []
             for _ in range(slices):
                 ours.append(await rate_tasks(tasks, op, seconds / slices))
                 raws.append(raw_rate(name, window, seconds / slices))
+                if tasks > 1:
+                    peers.append(await rate_tasks(tasks, raw_op, seconds / slices))
             out[key] = statistics.median(ours)
             out["floor " + key] = statistics.median(raws)
+            if peers:
+                out[key + "/raw tasks"] = out[key]
+                out["floor " + key + "/raw tasks"] = statistics.median(peers)
+        proto.transport.close()
 
 asyncio.run(aio())
 print(json.dumps(out))
