@@ -17,6 +17,7 @@ from pyignite.exceptions import (
     CacheError,
     ParameterError,
     ReconnectError,
+    RequestTimeoutError,
     SocketError,
 )
 from pyignite.protocol.handshake import PROTOCOL_VERSIONS
@@ -126,6 +127,19 @@ def test_handshake_falls_back_to_version_the_server_offers(fake_peer: _FakeHands
         assert conn.protocol_version == (1, 4, 0)
         proposed = [struct.unpack_from("<hhh", r, 5) for r in fake_peer.requests]
         assert proposed == [(1, 7, 0), (1, 4, 0)]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("fake_peer", ["offers-1.4.0"], indirect=True)
+def test_a_request_with_its_own_limit_names_that_limit(fake_peer: _FakeHandshakePeer) -> None:
+    # a heartbeat is bounded even when calls are not (timeout=None): its error names its own limit
+    from pyignite.protocol.keepalive import heartbeat_request
+
+    conn = Connection("127.0.0.1", fake_peer.port, timeout=None, protocol_version=(1, 4, 0)).connect()
+    try:
+        with pytest.raises(RequestTimeoutError, match=r"within 0\.3 s"):
+            conn.request_within(heartbeat_request().frame, 0.3)
     finally:
         conn.close()
 

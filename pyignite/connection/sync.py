@@ -83,9 +83,9 @@ class _Slot:
     tells whether it is released, both under the connection's mutex).
     """
 
-    __slots__ = ("deadline", "error", "mark", "reply", "signal", "waiting", "woken")
+    __slots__ = ("deadline", "error", "limit", "mark", "reply", "signal", "waiting", "woken")
 
-    def __init__(self, mark: int, deadline: Optional[float]) -> None:
+    def __init__(self, mark: int, deadline: Optional[float], limit: Optional[float] = None) -> None:
         self.signal = threading.Lock()
         self.signal.acquire()
         self.woken = False
@@ -94,6 +94,7 @@ class _Slot:
         self.error: Optional[BaseException] = None
         self.mark = mark
         self.deadline = deadline
+        self.limit = limit  # the seconds ``deadline`` allows (error messages name them)
 
 
 class Connection(Session):
@@ -238,7 +239,7 @@ class Connection(Session):
             raise self._broken or self.closed_error()
         request_id = self.stamp(frame)
         timeout = self.timeout
-        slot = _Slot(self.mark(), None if timeout is None else time.monotonic() + timeout)
+        slot = _Slot(self.mark(), None if timeout is None else time.monotonic() + timeout, timeout)
         with self._mutex:
             if self._broken is not None:
                 raise self._broken
@@ -307,7 +308,7 @@ class Connection(Session):
             del self._slots[request_id]
             self._hand_over()
             silent = self.silent_since(slot.mark)
-        err = self.timeout_error(silent)
+        err = self.timeout_error(silent, slot.limit)
         if silent:
             self._fail(err)
         raise err
@@ -536,6 +537,7 @@ class Connection(Session):
         slot = self._slots.get(request_id)
         if slot is not None:
             slot.deadline = time.monotonic() + timeout
+            slot.limit = timeout
         return self.receive(request_id)
 
     # --- socket primitives ----------------------------------------------------------------------

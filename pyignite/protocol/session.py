@@ -344,16 +344,17 @@ class Session:
             return _chain(SocketError(f"{self} timed out after {self.timeout} s"), exc)
         return _chain(SocketError(f"connection to {self} broken: {exc}"), exc)
 
-    def timeout_error(self, silent: bool) -> RequestTimeoutError:
-        """The error of a call that timed out; ``silent``: nothing arrived meanwhile (see module doc)."""
+    def timeout_error(self, silent: bool, seconds: Optional[float] = None) -> RequestTimeoutError:
+        """The error of a call that timed out after ``seconds`` (default: the connection's
+        ``timeout``; a heartbeat has its own); ``silent``: nothing arrived meanwhile (see module doc)."""
+        limit = self.timeout if seconds is None else seconds
         if silent:
             err = RequestTimeoutError(
-                f"{self} did not answer within {self.timeout} s and sent nothing meanwhile: "
-                "connection closed"
+                f"{self} did not answer within {limit} s and sent nothing meanwhile: connection closed"
             )
             err.connection_closed = True  # the retry policy reads it (pyignite.protocol.retry)
             return err
-        return RequestTimeoutError(f"{self} did not answer this request within {self.timeout} s")
+        return RequestTimeoutError(f"{self} did not answer this request within {limit} s")
 
 
 def _chain(err: SocketError, cause: BaseException) -> SocketError:
