@@ -507,7 +507,7 @@ class BaseClient:
         return ignite_set_call(self, name, create, config, keep_binary, page_size)
 
     def streamer(
-        self, cache: Any, allow_overwrite: bool = False, skip_store: bool = False, per_node_buffer: int = 1024,
+        self, cache: Any, allow_overwrite: bool = False, skip_store: bool = False, per_node_buffer: int = 4096,
         per_node_parallel: int = 4, flush_interval: Optional[float] = None, mode: str = "auto",
     ) -> Any:
         """A data streamer that bulk-loads entries into ``cache`` (see :mod:`pyignite.streamer`).
@@ -516,7 +516,8 @@ class BaseClient:
         :param allow_overwrite: (optional) replace values of keys already in the cache (default
             False, Ignite's default: such keys keep their values, which is the fastest way to load);
         :param skip_store: (optional) do not write through to the cache store (default False);
-        :param per_node_buffer: (optional) entries per batch sent to a node (default 1024);
+        :param per_node_buffer: (optional) entries per batch sent to a node (default 4096; a batch is also sent once
+            its entries take 4 MiB);
         :param per_node_parallel: (optional) batches in flight per node (default 4);
         :param flush_interval: (optional) also send buffered entries every this many seconds;
         :param mode: (optional) ``"auto"`` (default): the server's streamer, or pipelined

@@ -55,7 +55,7 @@ from pyignite.protocol.streamer_ops import Batch, StreamerCore
 __all__ = ["AioDataStreamer", "BaseDataStreamer", "DataStreamer"]
 
 #: entries per batch unless told otherwise
-DEFAULT_BUFFER = 1024
+DEFAULT_BUFFER = 4096
 #: batches in flight per node unless told otherwise
 DEFAULT_PARALLEL = 4
 _MODES = ("auto", "streamer", "put_all")
@@ -110,14 +110,18 @@ class BaseDataStreamer:
         self._error: Optional[BaseException] = None
         self._closed = False
         self._routed = False
-        #: entries added; entries of answered batches; answered batches
-        self.added = 0
+        #: entries of answered batches; answered batches
         self.loaded = 0
         self.batches = 0
 
     def __repr__(self) -> str:
         return (f"<{type(self).__name__} {self._ref.what} mode={self.mode} added={self.added} "
                 f"loaded={self.loaded}{' closed' if self._closed else ''}>")
+
+    @property
+    def added(self) -> int:
+        """Entries added (encoded into a buffer)."""
+        return self._core.added
 
     @property
     def mode(self) -> str:
@@ -244,7 +248,6 @@ class DataStreamer(BaseDataStreamer):
             self._check()
             self._start()
             batch = self._core.add(key, value)
-            self.added += 1
             if batch is not None:
                 self._send(batch)
 
@@ -253,14 +256,15 @@ class DataStreamer(BaseDataStreamer):
         with self._lock:
             self._check()
             self._start()
-            core = self._core
-            for key, value in _pairs(items):
-                batch = core.add(key, value)
-                self.added += 1
-                if batch is not None:
-                    self._send(batch)
-                    if self._error is not None:
-                        raise self._error
+            fill = self._core.fill
+            pairs = iter(_pairs(items))
+            while True:
+                batch = fill(pairs)
+                if batch is None:
+                    return
+                self._send(batch)
+                if self._error is not None:
+                    raise self._error
 
     def flush(self) -> None:
         """Send every buffered entry and wait until all batches are answered (loaded)."""
@@ -366,7 +370,6 @@ class AioDataStreamer(BaseDataStreamer):
         self._check()
         await self._start()
         batch = self._core.add(key, value)
-        self.added += 1
         if batch is not None:
             async with self._lock:
                 await self._send(batch)
@@ -375,15 +378,16 @@ class AioDataStreamer(BaseDataStreamer):
         """Buffer every entry of a dict or an iterable of ``(key, value)`` pairs."""
         self._check()
         await self._start()
-        core = self._core
-        for key, value in _pairs(items):
-            batch = core.add(key, value)
-            self.added += 1
-            if batch is not None:
-                async with self._lock:
-                    await self._send(batch)
-                if self._error is not None:
-                    raise self._error
+        fill = self._core.fill
+        pairs = iter(_pairs(items))
+        while True:
+            batch = fill(pairs)
+            if batch is None:
+                return
+            async with self._lock:
+                await self._send(batch)
+            if self._error is not None:
+                raise self._error
 
     async def flush(self) -> None:
         """Send every buffered entry and wait until all batches are answered."""

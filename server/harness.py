@@ -65,6 +65,11 @@ JVM_OPTS = [
     "-Djava.net.preferIPv4Stack=true", "-DIGNITE_QUIET=true", "-DIGNITE_NO_ASCII=true",
     "-DIGNITE_UPDATE_NOTIFIER=false", "-DIGNITE_PERFORMANCE_SUGGESTIONS_DISABLED=true",
 ] + [f"--add-opens={p}=ALL-UNNAMED" for p in _OPENS]
+#: JVM options of a node whose server-side throughput is measured: the tests' nodes stop at the C1
+#: compiler (they start faster, and tests are short), which leaves the node's hot loops (page memory,
+#: B+trees) several times slower than the C2 code a production JVM runs after warm-up; a larger heap
+#: for a million entries on heap while they are loaded
+FULL_JIT = ["-XX:TieredStopAtLevel=4", "-Xmx1g"]
 
 
 class HarnessError(RuntimeError):
@@ -259,7 +264,7 @@ class Node:
     def command(self, classpath: str, activate: Optional[int]) -> List[str]:
         c = self.cluster
         args = [
-            "java", *JVM_OPTS, "-cp", classpath, LAUNCHER_CLASS,
+            "java", *JVM_OPTS, *c.jvm_opts, "-cp", classpath, LAUNCHER_CLASS,
             "--name", self.name, "--client-port", str(self.port),
             "--discovery-port", str(self.port + DISCOVERY_SHIFT),
             "--discovery-base", str(c.base_port + DISCOVERY_SHIFT), "--discovery-range", "10",
@@ -421,11 +426,14 @@ class Cluster:
         services: bool = False,
         node_args: Optional[Dict[int, List[str]]] = None,
         idle_timeout_ms: int = 0,
+        jvm_opts: Optional[List[str]] = None,
     ) -> None:
         """``compute``: thin client compute on (``True``: at most 100 active tasks per connection, an
         int: that many); ``services``: deploy the test services (``ComputeDeployments.java``);
         ``node_args``: extra launcher options of the node with that index (``--attribute name=value``,
-        or ``--compute N`` to override the limit)."""
+        or ``--compute N`` to override the limit); ``jvm_opts``: JVM options after the defaults
+        (a later ``-XX`` option wins: a benchmark of the node's own throughput passes
+        ``FULL_JIT`` to lift the tests' C1-only compilation)."""
         if nodes < 1 or nodes > 9:
             raise HarnessError("a cluster has 1 to 9 nodes")
         self.name = name
@@ -443,6 +451,7 @@ class Cluster:
         self.region_mb = region_mb
         #: the client connector's idle timeout in ms (0: none), for heartbeat tests
         self.idle_timeout_ms = idle_timeout_ms
+        self.jvm_opts = list(jvm_opts or [])
         self.dir = RUN_DIR / name
         self.nodes: List[Node] = []
 

@@ -16,7 +16,7 @@ from pyignite import AioClient, Client, GenericObjectMeta
 from pyignite.datatypes import IntObject, String
 from pyignite.exceptions import CacheError, NotSupportedByClusterError, ParameterError
 from pyignite.protocol import status
-from pyignite.streamer import AioDataStreamer, DataStreamer
+from pyignite.streamer import DEFAULT_BUFFER, AioDataStreamer, DataStreamer
 
 from .util import unique_name
 
@@ -38,7 +38,7 @@ def test_streams_and_counts(client: Client, fresh_cache: Any) -> None:
         for i in range(CI_ENTRIES):
             streamer.add(i, f"v{i}")
     assert streamer.closed and streamer.added == streamer.loaded == CI_ENTRIES
-    assert streamer.batches == -(-CI_ENTRIES // 1024)
+    assert streamer.batches == -(-CI_ENTRIES // DEFAULT_BUFFER)
     assert fresh_cache.get_size() == CI_ENTRIES
     sample = list(range(0, CI_ENTRIES, 997))
     assert fresh_cache.get_all(sample) == {i: f"v{i}" for i in sample}
@@ -230,3 +230,61 @@ def test_one_million_entries() -> None:
             assert cache.get_all([0, 999_999, 123_456]) == {0: 0, 999_999: 999_999, 123_456: 123_456}
     finally:
         cluster.stop()
+
+
+def _entries() -> list:
+    from pyignite.datatypes import LongObject
+
+    return [(i, f"v{i}") for i in range(-5, 40)] + [
+        (1 << 62, "big key"), (-(1 << 63), "min key"), ("ключ", "значение"), ("k", 1.5),
+        ((7, IntObject), ("x", String)),
+        (2 ** 40 + 3, -(2 ** 62)), (True, b"bytes"), ("s" * 300, [1, 2]), ((9, LongObject), 9),
+    ]
+
+
+@pytest.mark.parametrize("owners", [None, 1, 3])
+def test_fill_writes_what_add_writes(owners: Any) -> None:
+    """The bulk path (``add_all``) inlines Longs and ASCII strings and hashes Long keys itself: its
+    batches must hold the same bytes, in the same groups, as adding the entries one by one."""
+    import uuid
+
+    from pyignite.protocol.affinity import CacheAffinity
+    from pyignite.protocol.cache_ops import CacheRef
+    from pyignite.protocol.streamer_ops import StreamerCore
+
+    nodes = [uuid.UUID(int=n + 1) for n in range(owners or 1)]
+    aff = None if owners is None else CacheAffinity([nodes[p % len(nodes)] for p in range(1024)], {})
+
+    def run(bulk: bool) -> list:
+        core = StreamerCore(CacheRef("c"), 0, 7, "streamer")
+        core.affinity = aff
+        out = []
+        if bulk:
+            pairs = iter(_entries())
+            while (batch := core.fill(pairs)) is not None:
+                out.append(batch)
+        else:
+            out = [b for b in (core.add(k, v) for k, v in _entries()) if b is not None]
+        added = core.added
+        out += core.drain()
+        return [(b.group, b.count, bytes(b.body), b.route_key) for b in out] + [added]
+
+    assert run(True) == run(False)
+    assert run(True)[-1] == len(_entries())
+
+
+def test_fill_rejects_bad_entries_keeping_the_good_ones() -> None:
+    from pyignite.protocol.cache_ops import CacheRef
+    from pyignite.protocol.streamer_ops import StreamerCore
+
+    core = StreamerCore(CacheRef("c"), 0, 100, "streamer")
+    with pytest.raises(ParameterError, match="None"):
+        core.fill(iter([(1, "a"), (2, None), (3, "c")]))
+    with pytest.raises(TypeError):
+        core.fill(iter([(4, "d"), (5, object())]))
+    assert core.added == 2 and core.buffered == 2
+    (batch,) = core.drain()
+    ref = StreamerCore(CacheRef("c"), 0, 100, "streamer")
+    ref.add(1, "a")
+    ref.add(4, "d")
+    assert bytes(batch.body) == bytes(ref.drain()[0].body)

@@ -40,7 +40,7 @@ the cache store (write-through) of a cache that has one.
 from __future__ import annotations
 
 import struct
-from typing import Any, Dict, Hashable, List, Optional, Tuple
+from typing import Any, Dict, Hashable, Iterator, List, Optional, Tuple
 
 from pyignite.datatypes.base import NO_CONTEXT, NULL_CODE, CodecContext, encode_item
 from pyignite.exceptions import CacheError, ParameterError
@@ -61,6 +61,12 @@ FLUSH = 0x08
 CLOSE = 0x10
 
 _INT = struct.Struct("<i")
+_CODE_LONG = struct.Struct("<Bq")  # a Long: type code 4 and the value
+_CODE_LEN = struct.Struct("<Bi")  # a String: type code 9 and the UTF-8 length
+_LONG_MIN, _LONG_MAX = -(1 << 63), (1 << 63) - 1
+#: a batch is also full at this many bytes of entries, whatever its entry count: large values must
+#: not make a request (and the node's copy of it) huge
+BATCH_BYTES = 4 << 20
 _START = struct.Struct("<ibii")  # cache id, flags, per-node buffer, per-thread buffer
 
 
@@ -87,6 +93,18 @@ def put_all_request(ref: CacheRef, count: int, body: Any) -> Request:
     return Request(buf, None, CacheError, ref.what)
 
 
+def _encode_pair(body: bytearray, key: Any, value: Any, ctx: CodecContext) -> None:
+    """A key and a value as :func:`encode_item` writes them, Longs and ASCII Strings inline."""
+    for item in (key, value):
+        if type(item) is int and _LONG_MIN <= item <= _LONG_MAX:
+            body += _CODE_LONG.pack(4, item)
+        elif type(item) is str and item.isascii():
+            body += _CODE_LEN.pack(9, len(item))
+            body += item.encode("ascii")
+        else:
+            encode_item(body, item, ctx)
+
+
 class Batch:
     """Encoded entries bound for one node: the body, how many, the key that routes it, and the
     prerequisites (binary type registrations) their encoding found."""
@@ -111,11 +129,12 @@ class StreamerCore:
 
     :param ref: the cache;
     :param flags: streamer flags (``ALLOW_OVERWRITE``, ``SKIP_STORE``);
-    :param batch_size: entries per batch (the per-node buffer);
+    :param batch_size: entries per batch (the per-node buffer); a batch is also full once its
+        entries take :data:`BATCH_BYTES`;
     :param ctx: the client's codec context.
     """
 
-    __slots__ = ("_batches", "affinity", "batch_size", "ctx", "flags", "mode", "ref")
+    __slots__ = ("_batches", "added", "affinity", "batch_size", "ctx", "flags", "mode", "ref")
 
     def __init__(self, ref: CacheRef, flags: int, batch_size: int, mode: str, ctx: CodecContext = NO_CONTEXT) -> None:
         self.ref = ref
@@ -126,6 +145,8 @@ class StreamerCore:
         #: the cache's :class:`~pyignite.protocol.affinity.CacheAffinity` (routing), or ``None``
         self.affinity: Any = None
         self._batches: Dict[Hashable, Batch] = {}
+        #: entries encoded into the buffers so far
+        self.added = 0
 
     @property
     def buffered(self) -> int:
@@ -173,11 +194,119 @@ class StreamerCore:
         if pending_prerequisites():
             batch.prerequisites.extend(take_prerequisites())
         batch.count += 1
+        self.added += 1
         if routable and batch.route_key is None:
             batch.route_key = key
-        if batch.count >= self.batch_size:
+        if batch.count >= self.batch_size or len(body) >= BATCH_BYTES:
             del self._batches[group]
             return batch
+        return None
+
+    def fill(self, pairs: Iterator[Any]) -> Optional[Batch]:
+        """Encode ``(key, value)`` pairs from the iterator ``pairs`` until a buffer is full, and return
+        that batch; ``None`` once ``pairs`` is exhausted. The same entries and bytes as :meth:`add`
+        one by one, but bulk loading spends most of the client's time here, so the common cases are
+        inline: int keys and values (Longs) and ASCII strings are packed without a call per value,
+        and a cache whose partitions all have one primary needs no hash code per key. An entry that
+        cannot be encoded raises with nothing of it buffered; the entries before it stay buffered.
+        """
+        aff = self.affinity
+        single = aff is None or len(aff.nodes) == 1
+        if not single:
+            return self._fill_routed(pairs)
+        group = None if aff is None else aff.nodes[0]
+        batch = self._batches.get(group)
+        if batch is None:
+            batch = self._batches[group] = Batch(group)
+        body = batch.body
+        count = batch.count
+        size = self.batch_size
+        ctx = self.ctx
+        pack_long = _CODE_LONG.pack
+        pack_len = _CODE_LEN.pack
+        full = False
+        try:
+            for key, value in pairs:
+                mark = len(body)
+                try:
+                    # the key, then the value: inline for Longs and ASCII Strings (the bytes
+                    # encode_item writes), encode_item for everything else
+                    if type(key) is int and _LONG_MIN <= key <= _LONG_MAX:
+                        body += pack_long(4, key)
+                    elif type(key) is str and key.isascii():
+                        body += pack_len(9, len(key))
+                        body += key.encode("ascii")
+                    elif key is None:
+                        raise ParameterError("streamer entries need a key and a value (None is not allowed)")
+                    else:
+                        encode_item(body, key, ctx)
+                    if type(value) is int and _LONG_MIN <= value <= _LONG_MAX:
+                        body += pack_long(4, value)
+                    elif type(value) is str and value.isascii():
+                        body += pack_len(9, len(value))
+                        body += value.encode("ascii")
+                    elif value is None:
+                        raise ParameterError("streamer entries need a key and a value (None is not allowed)")
+                    else:
+                        encode_item(body, value, ctx)
+                except BaseException:
+                    del body[mark:]
+                    raise
+                if pending_prerequisites():
+                    batch.prerequisites.extend(take_prerequisites())
+                if batch.route_key is None and aff is not None and self.group_of(key)[1]:
+                    batch.route_key = key
+                count += 1
+                if count >= size or len(body) >= BATCH_BYTES:
+                    full = True
+                    break
+        finally:
+            self.added += count - batch.count
+            batch.count = count
+        if full:
+            del self._batches[group]
+            return batch
+        return None
+
+    def _fill_routed(self, pairs: Iterator[Any]) -> Optional[Batch]:
+        """:meth:`fill` for a cache spread over several primary nodes: each entry goes to the buffer
+        of its key's primary (Long keys hashed inline, as Java's ``Long.hashCode``)."""
+        aff = self.affinity
+        owners = aff.owners
+        parts = aff.partitions
+        pow2 = parts & (parts - 1) == 0
+        mask = parts - 1
+        batches = self._batches
+        size = self.batch_size
+        for key, value in pairs:
+            if pow2 and type(key) is int and _LONG_MIN <= key <= _LONG_MAX:
+                u = key & 0xFFFFFFFFFFFFFFFF
+                h = (u ^ (u >> 32)) & 0xFFFFFFFF
+                group: Hashable = owners[(h ^ (h >> 16)) & mask]
+                routable = True
+            else:
+                group, routable = self.group_of(key)
+            batch = batches.get(group)
+            if batch is None:
+                batch = batches[group] = Batch(group)
+            body = batch.body
+            mark = len(body)
+            try:
+                if key is None or value is None:
+                    raise ParameterError("streamer entries need a key and a value (None is not allowed)")
+                _encode_pair(body, key, value, self.ctx)
+            except BaseException:
+                del body[mark:]
+                raise
+            if pending_prerequisites():
+                batch.prerequisites.extend(take_prerequisites())
+            batch.count += 1
+            self.added += 1
+            if routable and batch.route_key is None:
+                batch.route_key = key
+            if batch.count >= size or len(body) >= BATCH_BYTES:
+                del batches[group]
+                return batch
         return None
 
     def drain(self) -> List[Batch]:
