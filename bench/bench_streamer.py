@@ -171,8 +171,9 @@ def measure_cluster(args: argparse.Namespace, nodes: int) -> Dict[str, Any]:
                 print(f"[bench] {nodes} node(s), {kind}: {count / r['seconds']:,.0f} entries/s, "
                       f"node CPU {used:.1f} s", file=sys.stderr, flush=True)
 
-        for kind in KINDS:  # warm the nodes' JIT up on every path first, so no method pays for it
-            one(kind, min(n, 200_000), False)
+        for kind in KINDS:  # warm the nodes' JIT up on every path first (a full run: C2 compiling
+            # the per-batch paths costs seconds of node CPU), so no method pays for it
+            one(kind, n, False)
         for _ in range(args.rounds):
             for kind in KINDS:
                 one(kind, n, True)

@@ -1,6 +1,6 @@
 """Run every benchmark of ``bench/`` and print ONE table (``scripts/bench``).
 
-    scripts/bench [--quick] [--only codec,binary] [--skip queries] [--list]
+    scripts/bench [--quick] [--only codec,binary] [--skip queries] [--list] [--merge]
 
 What it does:
 
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import platform
 import re
@@ -97,9 +98,9 @@ BENCHMARKS: Dict[str, Dict[str, Any]] = {
         "node": {"base_port": 10990, "nodes": 1, "sql": False},
         "limit": 900,
     },
-    "streamer": {
-        "full": ["--entries", "1000000", "--repeat", "1"],
-        "quick": ["--entries", "50000", "--repeat", "1"],
+    "streamer": {  # a 1-node and a 2-node cluster: 10990-10991
+        "full": ["--entries", "1000000", "--rounds", "3", "--nodes", "1,2"],
+        "quick": ["--entries", "50000", "--rounds", "1", "--nodes", "1"],
         "port": 10990,
         "limit": 900,
     },
@@ -312,12 +313,38 @@ def table(rows: List[Dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def merge_saved(summary_name: str, mode: str, rows: List[Dict[str, Any]], selected: List[str],
+                durations: Dict[str, float], failed: Dict[str, str]) -> Tuple[List[Dict[str, Any]], List[str],
+                                                                            Dict[str, float], Dict[str, str]]:
+    """``--merge``: the rows (and durations, failures) of this run plus those of the saved summary
+    of the same mode for the benchmarks this run left out, in :func:`discover` order."""
+    path = BENCH_DIR / "results" / f"{summary_name}.json"
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return rows, selected, durations, failed
+    if saved.get("mode") != mode:
+        _say(f"--merge: {path.name} holds a {saved.get('mode')} run, not {mode}: not merged")
+        return rows, selected, durations, failed
+    ran = set(selected)
+    kept = [r for r in saved.get("rows", []) if r.get("benchmark") not in ran]
+    names = [n for n in discover() if n in ran or any(r.get("benchmark") == n for r in kept)]
+    order = {n: i for i, n in enumerate(names)}
+    merged = sorted(kept + rows, key=lambda r: order.get(r.get("benchmark", ""), len(order)))
+    old_durations = {k: v for k, v in saved.get("durations", {}).items() if k not in ran}
+    old_failed = {k: v for k, v in saved.get("failed", {}).items() if k not in ran}
+    return merged, names, {**old_durations, **durations}, {**old_failed, **failed}
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes and shorter runs (under a minute)")
     parser.add_argument("--only", default="", help="comma-separated benchmark names (default: all)")
     parser.add_argument("--skip", default="", help="comma-separated benchmark names to leave out")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the rows of the benchmarks not run from the saved summary of the same mode "
+                             "(re-run one benchmark without losing the others' results)")
     parser.add_argument("--floor", action="store_true",
                         help="only bench_floor.py: every operation against the raw-socket floor and the official "
                              "client, medians of alternating rounds (saved in bench/results/summary-floor.json)")
@@ -349,16 +376,26 @@ def main(argv: Optional[List[str]] = None) -> int:
             failed[name] = error
     total = time.perf_counter() - started
 
-    text = table(rows)
     mode = ("quick " if args.quick else "") + "floor" if args.floor else ("quick" if args.quick else "full")
+    summary_name = "summary-floor" if args.floor else "summary"
+    host = machine()
+    if args.merge:
+        ran = list(selected)
+        rows, selected, durations, failed = merge_saved(summary_name, mode, rows, selected, durations, failed)
+        with contextlib.suppress(OSError, ValueError):
+            saved_host = json.loads((BENCH_DIR / "results" / f"{summary_name}.json").read_text()).get("host")
+            if saved_host and saved_host.split("; ")[0] != host:  # say which rows ran where
+                host = f"{saved_host.split('; ')[0]}; {', '.join(ran)}: {host}"
+    text = table(rows)
     print(f"\n## pyignite vs the official pyignite {common.OFFICIAL_VERSION} ({mode} run, "
-          f"{time.strftime('%Y-%m-%d')}, {machine()})\n")
+          f"{time.strftime('%Y-%m-%d')}, {host})\n")
     print(text)
     if failed:
         print("failed: " + "; ".join(f"{n}: {e}" for n, e in failed.items()))
     print(f"({len(selected)} benchmarks in {total:.0f} s; logs in {LOGS})")
-    common.save_results("summary-floor" if args.floor else "summary", {
-        "mode": mode, "seconds": round(total, 1), "host": machine(),
+    common.save_results(summary_name, {
+        # merged: the benchmarks' own durations, summed (this run took only part of it)
+        "mode": mode, "seconds": round(sum(durations.values()) if args.merge else total, 1), "host": host,
         "python": f"Python {platform.python_version()}", "benchmarks": selected, "durations": durations,
         "failed": failed, "rows": rows, "table": text,
     })
