@@ -23,8 +23,8 @@ A warm-up run of each method comes first (the nodes' JIT compiles every path), t
 in alternating rounds (A B C A B C ...); each result is the **median** of its rounds. Before each
 run the benchmark waits until the nodes are idle: destroying the previous run's cache frees its
 pages in the background, and that work must not be billed to the next method. The second table gives
-the streamer/put_all ratios and the nodes' CPU time per 1,000 entries (``/proc/<pid>/stat``), which
-is what bounds every method on a two-core machine.
+the streamer/put_all ratios and the CPU time per 1,000 entries of the nodes (``/proc/<pid>/stat``)
+and of the client process (start-up included), which bound every method on a two-core machine.
 
 ``--jit full`` (the default) runs the nodes with the JVM's full JIT (C2), as in production; the
 test nodes stop at C1 for a fast start, which makes page-memory inserts -- the bulk of loading, for
@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -104,6 +105,12 @@ def jvm_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the finished client subprocesses so far."""
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
 def cluster_cpu(pids: List[int]) -> float:
     return sum(jvm_cpu(p) for p in pids)
 
@@ -145,6 +152,7 @@ def measure_cluster(args: argparse.Namespace, nodes: int) -> Dict[str, Any]:
     kinds = KINDS + (("official",) if nodes == 1 and not args.no_official else ())
     rates: Dict[str, List[float]] = {k: [] for k in kinds}
     cpu: Dict[str, List[float]] = {k: [] for k in kinds}
+    client_cpu: Dict[str, List[float]] = {k: [] for k in kinds}
     try:
         ports = cluster.ports
         pids = [node.pid for node in cluster.nodes if node.pid is not None]
@@ -157,19 +165,22 @@ def measure_cluster(args: argparse.Namespace, nodes: int) -> Dict[str, Any]:
             name = f"bench_stream_{nodes}_{run}"
             settle(pids)
             cpu_before = cluster_cpu(pids)
+            child_before = children_cpu()
             if kind == "official":
                 r = run_official(OFFICIAL, str(ports[0]), str(count), name, str(BATCH), timeout=900)
             else:
                 r = run_ours(ports, kind, count, name)
             used = cluster_cpu(pids) - cpu_before
+            client_used = children_cpu() - child_before  # the whole client process, start-up included
             if r["size"] != count:
                 raise RuntimeError(f"{kind}: the cache holds {r['size']} entries, not {count}")
             admin.get_cache(name).destroy()
             if record:
                 rates[kind].append(count / r["seconds"])
                 cpu[kind].append(used * 1000 / count * 1000)  # ms per 1,000 entries
+                client_cpu[kind].append(client_used * 1000 / count * 1000)
                 print(f"[bench] {nodes} node(s), {kind}: {count / r['seconds']:,.0f} entries/s, "
-                      f"node CPU {used:.1f} s", file=sys.stderr, flush=True)
+                      f"node CPU {used:.1f} s, client CPU {client_used:.1f} s", file=sys.stderr, flush=True)
 
         for kind in KINDS:  # warm the nodes' JIT up on every path first (a full run: C2 compiling
             # the per-batch paths costs seconds of node CPU), so no method pays for it
@@ -182,7 +193,7 @@ def measure_cluster(args: argparse.Namespace, nodes: int) -> Dict[str, Any]:
         admin.close()
     finally:
         cluster.stop()
-    return {"rates": rates, "node_cpu_ms_per_1000": cpu}
+    return {"rates": rates, "node_cpu_ms_per_1000": cpu, "client_cpu_ms_per_1000": client_cpu}
 
 
 def main() -> None:
@@ -214,15 +225,17 @@ def main() -> None:
                 rows, unit="entries/s")
     lines = [
         f"## This client: streamer vs put_all batches ({n:,} entries, nodes with {args.jit} JIT)", "",
-        "| nodes | method | entries/s (median) | vs put_all batches | node CPU, ms per 1,000 entries (median) |",
-        "|---:|---|---:|---:|---:|",
+        "| nodes | method | entries/s (median) | vs put_all batches | node CPU, ms per 1,000 entries (median) "
+        "| client CPU, ms per 1,000 entries (median) |",
+        "|---:|---|---:|---:|---:|---:|",
     ]
     for nodes in sizes:
         r, m = results[str(nodes)], med[str(nodes)]
         for kind in r["rates"]:
             label = "official 0.6.1 put_all batches" if kind == "official" else LABELS[kind]
             lines.append(f"| {nodes} | {label} | {m[kind]:,.0f} | {m[kind] / m['put_all']:.2f}x | "
-                         f"{statistics.median(r['node_cpu_ms_per_1000'][kind]):.2f} |")
+                         f"{statistics.median(r['node_cpu_ms_per_1000'][kind]):.2f} | "
+                         f"{statistics.median(r['client_cpu_ms_per_1000'][kind]):.2f} |")
     print("\n".join(lines) + "\n", flush=True)
     save_results("streamer", {"entries": n, "rounds": args.rounds, "jit": args.jit, "clusters": results,
                               "date_run": time.strftime("%H:%M")})
