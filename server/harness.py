@@ -72,6 +72,26 @@ JVM_OPTS = [
 FULL_JIT = ["-XX:TieredStopAtLevel=4", "-Xmx1g"]
 
 
+def _release(version: str) -> tuple:
+    return tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
+
+
+def jvm_options(version: str) -> List[str]:
+    """The JVM options of a node of Ignite ``version``.
+
+    Releases before 2.13 write their WAL through a memory-mapped buffer and flush it with
+    ``MappedByteBuffer.mappingOffset()`` and ``force0(FileDescriptor, long, long)``, looked up by
+    reflection; Java 14 changed both signatures, so on Java 17 the lookup finds nothing and a
+    persistent node fails at start (a null ``mappingOffset``), whatever ``--add-opens`` says. With
+    ``IGNITE_WAL_MMAP=false`` those releases write the WAL with plain file I/O and never use the
+    mapped buffer. 2.13 rewrote that code, so newer releases keep their default.
+    """
+    opts = list(JVM_OPTS)
+    if _release(version) < (2, 13):
+        opts.append("-DIGNITE_WAL_MMAP=false")
+    return opts
+
+
 class HarnessError(RuntimeError):
     pass
 
@@ -264,7 +284,7 @@ class Node:
     def command(self, classpath: str, activate: Optional[int]) -> List[str]:
         c = self.cluster
         args = [
-            "java", *JVM_OPTS, *c.jvm_opts, "-cp", classpath, LAUNCHER_CLASS,
+            "java", *jvm_options(c.version), *c.jvm_opts, "-cp", classpath, LAUNCHER_CLASS,
             "--name", self.name, "--client-port", str(self.port),
             "--discovery-port", str(self.port + DISCOVERY_SHIFT),
             "--discovery-base", str(c.base_port + DISCOVERY_SHIFT), "--discovery-range", "10",

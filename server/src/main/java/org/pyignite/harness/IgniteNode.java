@@ -122,8 +122,11 @@ public final class IgniteNode {
             String limit = opts.get("compute");
             thin.setMaxActiveComputeTasksPerConnection(limit.isEmpty() ? 100 : Integer.parseInt(limit));
             // Java exceptions of compute jobs and services reach the client with their class (stack trace).
-            // The setting arrived in 2.11: looked up reflectively so the launcher runs older releases.
-            invokeIfPresent(thin, "setServerToClientExceptionStackTraceSending", boolean.class, true);
+            // The setting arrived in 2.13 as the fluent sendServerExceptionStackTraceToClient(boolean) (2.14
+            // added the setter setServerToClientExceptionStackTraceSending as an alias); releases before
+            // 2.13 have no such setting and send the message only. Looked up reflectively so the launcher
+            // compiles against every release.
+            invokeIfPresent(thin, "sendServerExceptionStackTraceToClient", boolean.class, true);
         }
         client.setThinClientConfiguration(thin);
         if (opts.containsKey("ssl-keystore")) {
