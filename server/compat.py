@@ -117,17 +117,9 @@ def _run_pytest(paths: List[str], env: Dict[str, str], xml: Path, extra: Sequenc
     return subprocess.run(cmd, cwd=ROOT, env=env).returncode
 
 
-#: What a release that cannot run an area on this machine says, and why: (text in the test's error,
-#: the cell's explanation). Persistence of releases before 2.13 fails at start on Java 17 (its WAL
-#: reaches a JDK internal that Java 17 no longer opens), so their cluster-state tests cannot run.
-CANNOT_RUN = (
-    ("FileWriteHandleImpl.mappingOffset", "cannot run here: persistence does not start on Java 17"),
-)
-
-
 def _results(xml: Path) -> Dict[str, List[Tuple[str, str]]]:
     """test file -> [(test id, outcome)] from a JUnit XML report; the outcome is ``passed``,
-    ``failed``, ``skipped`` or, for an error :data:`CANNOT_RUN` explains, that explanation."""
+    ``failed`` or ``skipped``."""
     out: Dict[str, List[Tuple[str, str]]] = {}
     if not xml.exists():
         return out
@@ -137,8 +129,7 @@ def _results(xml: Path) -> Dict[str, List[Tuple[str, str]]]:
         outcome = "passed"
         for child in case:
             if child.tag in ("failure", "error"):
-                text = (child.get("message") or "") + (child.text or "")
-                outcome = next((why for marker, why in CANNOT_RUN if marker in text), "failed")
+                outcome = "failed"
             elif child.tag == "skipped" and outcome == "passed":
                 outcome = "skipped"
         out.setdefault(file, []).append((f"{file}::{case.get('name')}", outcome))
@@ -197,11 +188,7 @@ def run_version(version: str, ci: bool, extra: Sequence[str], workdir: Path,
         cases = [c for p in chosen_paths for c in results.get(p, [])]
         failed = [tid for tid, outcome in cases if outcome == "failed"]
         passed = [tid for tid, outcome in cases if outcome == "passed"]
-        reasons = sorted({outcome for _, outcome in cases if outcome.startswith("cannot run")})
-        if reasons and not failed:
-            cells[area] = "cannot run here"
-            notes.append(f"{area}: {'; '.join(reasons)}")
-        elif failed:
+        if failed:
             cells[area] = "FAIL"
             failures.extend(failed)
         elif passed:

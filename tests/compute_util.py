@@ -22,6 +22,14 @@ FAILING = TASKS + "FailingTask"
 ROLE = "pyignite.role"
 
 
+def sends_stack_traces(cluster: Any) -> bool:
+    """Whether the nodes of ``cluster`` send Java stack traces with errors. The harness turns on
+    ``ThinClientConfiguration.sendServerExceptionStackTraceToClient``, which Ignite has from 2.13 on;
+    an older node sends the exception's message only, so an error carries no Java class."""
+    release = tuple(int(p) for p in str(cluster.version).split(".")[:2] if p.isdigit())
+    return release >= (2, 13)
+
+
 class Recorder(QueryEventListener):
     """Every request's start event (operation and node)."""
 
