@@ -24,6 +24,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -79,7 +80,11 @@ def _probe(version: str) -> Tuple[Tuple[int, int, int], frozenset]:
         client.connect("127.0.0.1", cluster.ports[0])
         try:
             conn = client.connection
-            reported = {str(n.version) for n in client.get_cluster().get_nodes()}
+            if capabilities.supports(conn, "cluster groups"):
+                reported = {str(n.version) for n in client.get_cluster().get_nodes()}
+            else:  # a release before 2.9 has no cluster API: the version the launcher printed
+                log = cluster.nodes[0].log_path.read_text(errors="replace")
+                reported = set(re.findall(r"PYIGNITE-NODE-STARTED \S+ version (\d+\.\d+\.\d+)", log))
             if reported != {version}:
                 raise RuntimeError(f"the probe node reports version(s) {sorted(reported)}, not {version}")
             return tuple(conn.protocol_version), capabilities.negotiated_features(conn)

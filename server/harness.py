@@ -236,8 +236,21 @@ KEY_PASSWORD = "keypass"
 # --- readiness probe ------------------------------------------------------------------------------
 
 def _probe_handshake(port: int, use_ssl: bool, auth: bool, timeout: float = 5.0, client_cert: bool = False) -> bool:
-    """True if the client port completes a real thin client handshake (protocol 1.7.0)."""
-    body = struct.pack("<BhhhB", 1, 1, 7, 0, 2) + struct.pack("<Bi", 12, 0)
+    """True if the client port completes a real thin client handshake (protocol 1.7.0, or 1.6.0 with a
+    node older than 2.9, which refuses 1.7.0 naming the version it speaks)."""
+    ok = _probe_handshake_version(port, use_ssl, auth, timeout, client_cert, 7)
+    if ok is None:
+        ok = _probe_handshake_version(port, use_ssl, auth, timeout, client_cert, 6)
+    return bool(ok)
+
+
+def _probe_handshake_version(port: int, use_ssl: bool, auth: bool, timeout: float, client_cert: bool,
+                             minor: int) -> Optional[bool]:
+    """One handshake at protocol 1.<minor>.0: True if accepted, None if refused with an older version
+    the node speaks, False otherwise."""
+    body = struct.pack("<BhhhB", 1, 1, minor, 0, 2)
+    if minor >= 7:
+        body += struct.pack("<Bi", 12, 0)  # the feature bitmask: none
     if auth:
         for s in ("ignite", "ignite"):
             body += struct.pack("<Bi", 9, len(s)) + s.encode()
@@ -256,12 +269,15 @@ def _probe_handshake(port: int, use_ssl: bool, auth: bool, timeout: float = 5.0,
             sock = ctx.wrap_socket(sock)
         sock.sendall(struct.pack("<i", len(body)) + body)
         data = b""
-        while len(data) < 5:
+        while len(data) < 11:
             chunk = sock.recv(4096)
             if not chunk:
-                return False
+                return len(data) >= 5 and data[4] == 1
             data += chunk
-        return data[4] == 1
+            if len(data) >= 5 and data[4] == 1:
+                return True
+        major, server_minor = struct.unpack_from("<hh", data, 5)
+        return None if (major, server_minor) < (1, minor) else False
     except OSError:
         return False
     finally:

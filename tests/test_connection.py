@@ -93,8 +93,10 @@ class _FakeHandshakePeer:
             if (major, minor, patch) == (1, 4, 0):
                 conn.sendall(struct.pack("<iB", 1 + 17, 1) + b"\x0a" + bytes(16))  # success + UUID
             else:
+                # what Ignite 2.8 sends for a version it does not speak: the version it offers, the
+                # message, status 1 (FAILED)
                 msg = b"Unsupported version."
-                body = struct.pack("<Bhhh", 0, 1, 4, 0) + struct.pack("<Bi", 9, len(msg)) + msg
+                body = struct.pack("<Bhhh", 0, 1, 4, 0) + struct.pack("<Bi", 9, len(msg)) + msg + struct.pack("<i", 1)
                 conn.sendall(struct.pack("<i", len(body)) + body)
 
     def _trickle(self, conn: socket.socket) -> None:
