@@ -72,7 +72,8 @@ JVM_OPTS = [
 FULL_JIT = ["-XX:TieredStopAtLevel=4", "-Xmx1g"]
 
 
-def _release(version: str) -> tuple:
+def release_key(version: str) -> tuple:
+    """``"2.13.0"`` -> ``(2, 13, 0)``, for comparing releases."""
     return tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
 
 
@@ -87,7 +88,7 @@ def jvm_options(version: str) -> List[str]:
     mapped buffer. 2.13 rewrote that code, so newer releases keep their default.
     """
     opts = list(JVM_OPTS)
-    if _release(version) < (2, 13):
+    if release_key(version) < (2, 13):
         opts.append("-DIGNITE_WAL_MMAP=false")
     return opts
 
