@@ -198,7 +198,7 @@ class _JavaError(CacheError):
 
     :ivar java_class: the class of the Java exception at the root of the failure (the last
         ``Caused by:`` of the server's stack trace), or ``None`` when the server sent no stack trace
-        (it does only with ``ThinClientConfiguration.sendServerExceptionStackTraceToClient``);
+        (it does only with ``ThinClientConfiguration.sendServerExceptionStackTraceToClient``, Ignite 2.13 or newer);
     :ivar java_message: that exception's message (the server's whole first line without a trace);
     :ivar server_trace: the stack trace the server sent, or ``None``.
     """

@@ -72,6 +72,27 @@ JVM_OPTS = [
 FULL_JIT = ["-XX:TieredStopAtLevel=4", "-Xmx1g"]
 
 
+def release_key(version: str) -> tuple:
+    """``"2.13.0"`` -> ``(2, 13, 0)``, for comparing releases."""
+    return tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
+
+
+def jvm_options(version: str) -> List[str]:
+    """The JVM options of a node of Ignite ``version``.
+
+    Releases before 2.13 write their WAL through a memory-mapped buffer and flush it with
+    ``MappedByteBuffer.mappingOffset()`` and ``force0(FileDescriptor, long, long)``, looked up by
+    reflection; Java 14 changed both signatures, so on Java 17 the lookup finds nothing and a
+    persistent node fails at start (a null ``mappingOffset``), whatever ``--add-opens`` says. With
+    ``IGNITE_WAL_MMAP=false`` those releases write the WAL with plain file I/O and never use the
+    mapped buffer. 2.13 rewrote that code, so newer releases keep their default.
+    """
+    opts = list(JVM_OPTS)
+    if release_key(version) < (2, 13):
+        opts.append("-DIGNITE_WAL_MMAP=false")
+    return opts
+
+
 class HarnessError(RuntimeError):
     pass
 
@@ -216,8 +237,21 @@ KEY_PASSWORD = "keypass"
 # --- readiness probe ------------------------------------------------------------------------------
 
 def _probe_handshake(port: int, use_ssl: bool, auth: bool, timeout: float = 5.0, client_cert: bool = False) -> bool:
-    """True if the client port completes a real thin client handshake (protocol 1.7.0)."""
-    body = struct.pack("<BhhhB", 1, 1, 7, 0, 2) + struct.pack("<Bi", 12, 0)
+    """True if the client port completes a real thin client handshake (protocol 1.7.0, or 1.6.0 with a
+    node older than 2.9, which refuses 1.7.0 naming the version it speaks)."""
+    ok = _probe_handshake_version(port, use_ssl, auth, timeout, client_cert, 7)
+    if ok is None:
+        ok = _probe_handshake_version(port, use_ssl, auth, timeout, client_cert, 6)
+    return bool(ok)
+
+
+def _probe_handshake_version(port: int, use_ssl: bool, auth: bool, timeout: float, client_cert: bool,
+                             minor: int) -> Optional[bool]:
+    """One handshake at protocol 1.<minor>.0: True if accepted, None if refused with an older version
+    the node speaks, False otherwise."""
+    body = struct.pack("<BhhhB", 1, 1, minor, 0, 2)
+    if minor >= 7:
+        body += struct.pack("<Bi", 12, 0)  # the feature bitmask: none
     if auth:
         for s in ("ignite", "ignite"):
             body += struct.pack("<Bi", 9, len(s)) + s.encode()
@@ -236,12 +270,15 @@ def _probe_handshake(port: int, use_ssl: bool, auth: bool, timeout: float = 5.0,
             sock = ctx.wrap_socket(sock)
         sock.sendall(struct.pack("<i", len(body)) + body)
         data = b""
-        while len(data) < 5:
+        while len(data) < 11:
             chunk = sock.recv(4096)
             if not chunk:
-                return False
+                return len(data) >= 5 and data[4] == 1
             data += chunk
-        return data[4] == 1
+            if len(data) >= 5 and data[4] == 1:
+                return True
+        major, server_minor = struct.unpack_from("<hh", data, 5)
+        return None if (major, server_minor) < (1, minor) else False
     except OSError:
         return False
     finally:
@@ -264,7 +301,7 @@ class Node:
     def command(self, classpath: str, activate: Optional[int]) -> List[str]:
         c = self.cluster
         args = [
-            "java", *JVM_OPTS, *c.jvm_opts, "-cp", classpath, LAUNCHER_CLASS,
+            "java", *jvm_options(c.version), *c.jvm_opts, "-cp", classpath, LAUNCHER_CLASS,
             "--name", self.name, "--client-port", str(self.port),
             "--discovery-port", str(self.port + DISCOVERY_SHIFT),
             "--discovery-base", str(c.base_port + DISCOVERY_SHIFT), "--discovery-range", "10",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
+import harness
 import pytest
 
 from pyignite import AioClient, Client
@@ -20,6 +21,13 @@ NODE_NAMES = TASKS + "NodeNamesTask"
 SLEEP = TASKS + "SleepTask"
 FAILING = TASKS + "FailingTask"
 ROLE = "pyignite.role"
+
+
+def sends_stack_traces(cluster: Any) -> bool:
+    """Whether the nodes of ``cluster`` send Java stack traces with errors. The harness turns on
+    ``ThinClientConfiguration.sendServerExceptionStackTraceToClient``, which Ignite has from 2.13 on;
+    an older node sends the exception's message only, so an error carries no Java class."""
+    return harness.release_key(cluster.version) >= (2, 13)
 
 
 class Recorder(QueryEventListener):

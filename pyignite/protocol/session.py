@@ -411,7 +411,9 @@ class Handshake:
             offered is not None
             and offered in PROTOCOL_VERSIONS
             and offered not in self._tried
-            and not result.status  # an auth failure is not a version problem
+            # An auth failure is not a version problem. A refused version may come with status 1
+            # (FAILED): Ignite 2.8 (protocol 1.6.0) answers a 1.7.0 proposal that way.
+            and result.status != 2000
         ):
             self.version = offered
             self._tried.add(offered)

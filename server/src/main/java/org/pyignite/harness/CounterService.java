@@ -1,16 +1,19 @@
 package org.pyignite.harness;
 
+import java.lang.reflect.Method;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.resources.IgniteInstanceResource;
-import org.apache.ignite.resources.ServiceContextResource;
 import org.apache.ignite.services.Service;
-import org.apache.ignite.services.ServiceCallContext;
 import org.apache.ignite.services.ServiceContext;
 
 /**
  * A counter with overloaded methods: {@code add(int)}, {@code add(long)}, {@code add(String)} and the
  * {@code describe} family tell which Java overload a call reached, which is what argument type hints are for.
+ *
+ * <p>Written against the service API every release from 2.9 on shares: the three life-cycle methods that take
+ * the {@link ServiceContext} (abstract before 2.13, default methods since), no {@code @ServiceContextResource}
+ * (2.13 and newer), and the caller context (2.13 and newer too) reached by reflection.
  */
 public class CounterService implements Service {
     private static final long serialVersionUID = 1L;
@@ -20,8 +23,19 @@ public class CounterService implements Service {
     @IgniteInstanceResource
     private transient Ignite ignite;
 
-    @ServiceContextResource
     private transient ServiceContext ctx;
+
+    @Override public void init(ServiceContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override public void execute(ServiceContext ctx) {
+        // Nothing runs in the background: the service only answers calls.
+    }
+
+    @Override public void cancel(ServiceContext ctx) {
+        // Nothing to release.
+    }
 
     public long get() {
         return value.get();
@@ -81,9 +95,24 @@ public class CounterService implements Service {
     }
 
     /** A caller context attribute of the current call (null without a context). */
-    public String callerAttribute(String name) {
-        ServiceCallContext call = ctx == null ? null : ctx.currentCallContext();
-        return call == null ? null : call.attribute(name);
+    public String callerAttribute(String name) throws ReflectiveOperationException {
+        if (ctx == null) {
+            return null;
+        }
+        // ServiceContext.currentCallContext() and ServiceCallContext exist from 2.13 on; a release before that
+        // has no caller context (its clients cannot send one), so this answers null there.
+        Method current;
+        try {
+            current = ServiceContext.class.getMethod("currentCallContext");
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
+        Object call = current.invoke(ctx);
+        if (call == null) {
+            return null;
+        }
+        Method attribute = current.getReturnType().getMethod("attribute", String.class);
+        return (String) attribute.invoke(call, name);
     }
 
     public long divide(long a, long b) {

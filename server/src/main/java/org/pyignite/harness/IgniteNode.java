@@ -14,13 +14,11 @@ import javax.net.ssl.TrustManagerFactory;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.apache.ignite.cache.affinity.rendezvous.RendezvousAffinityFunction;
-import org.apache.ignite.cluster.ClusterState;
 import org.apache.ignite.configuration.CacheConfiguration;
 import org.apache.ignite.configuration.ClientConnectorConfiguration;
 import org.apache.ignite.configuration.DataRegionConfiguration;
 import org.apache.ignite.configuration.DataStorageConfiguration;
 import org.apache.ignite.configuration.IgniteConfiguration;
-import org.apache.ignite.configuration.ThinClientConfiguration;
 import org.apache.ignite.configuration.WALMode;
 import org.apache.ignite.failure.StopNodeOrHaltFailureHandler;
 import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
@@ -117,15 +115,22 @@ public final class IgniteNode {
             // close client connections idle this long (ms): heartbeat tests
             client.setIdleTimeout(Long.parseLong(opts.get("idle-timeout")));
         }
-        ThinClientConfiguration thin = new ThinClientConfiguration();
-        if (opts.containsKey("compute")) {
-            String limit = opts.get("compute");
-            thin.setMaxActiveComputeTasksPerConnection(limit.isEmpty() ? 100 : Integer.parseInt(limit));
-            // Java exceptions of compute jobs and services reach the client with their class (stack trace).
-            // The setting arrived in 2.11: looked up reflectively so the launcher runs older releases.
-            invokeIfPresent(thin, "setServerToClientExceptionStackTraceSending", boolean.class, true);
+        // ThinClientConfiguration (thin client compute and its limits) arrived in 2.9: built reflectively
+        // so the launcher compiles against 2.8 too, where thin client compute does not exist.
+        Object thin = newIfPresent("org.apache.ignite.configuration.ThinClientConfiguration");
+        if (thin != null) {
+            if (opts.containsKey("compute")) {
+                String limit = opts.get("compute");
+                invokeIfPresent(thin, "setMaxActiveComputeTasksPerConnection", int.class,
+                    limit.isEmpty() ? 100 : Integer.parseInt(limit));
+                // Java exceptions of compute jobs and services reach the client with their class (stack trace).
+                // The setting arrived in 2.13 as the fluent sendServerExceptionStackTraceToClient(boolean) (2.14
+                // added the setter setServerToClientExceptionStackTraceSending as an alias); releases before
+                // 2.13 have no such setting and send the message only.
+                invokeIfPresent(thin, "sendServerExceptionStackTraceToClient", boolean.class, true);
+            }
+            invokeIfPresent(client, "setThinClientConfiguration", thin.getClass(), thin);
         }
-        client.setThinClientConfiguration(thin);
         if (opts.containsKey("ssl-keystore")) {
             client.setSslEnabled(true);
             client.setUseIgniteSslContextFactory(false);
@@ -158,12 +163,13 @@ public final class IgniteNode {
                 }
                 Thread.sleep(100);
             }
-            if (ignite.cluster().state() != ClusterState.ACTIVE) {
-                ignite.cluster().state(ClusterState.ACTIVE);
+            // active(boolean): every release has it (deprecated for state(ClusterState) since 2.9, which 2.8 lacks)
+            if (!ignite.cluster().active()) {
+                ignite.cluster().active(true);
             }
         }
         helper("started", Ignite.class, ignite, opts);
-        System.out.println("PYIGNITE-NODE-STARTED " + name);
+        System.out.println("PYIGNITE-NODE-STARTED " + name + " version " + ignite.version());
         System.out.flush();
     }
 
@@ -183,6 +189,15 @@ public final class IgniteNode {
         java.lang.reflect.Method m = cls.getDeclaredMethod(hook, type, Map.class);
         m.setAccessible(true);
         m.invoke(null, target, opts);
+    }
+
+    private static Object newIfPresent(String className) throws Exception {
+        try {
+            return Class.forName(className).getConstructor().newInstance();
+        }
+        catch (ClassNotFoundException absent) {
+            return null;
+        }
     }
 
     private static void invokeIfPresent(Object target, String name, Class<?> type, Object value) throws Exception {

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.resources.IgniteInstanceResource;
 import org.apache.ignite.services.Service;
+import org.apache.ignite.services.ServiceContext;
 
 /** Takes and returns complex (binary) objects and collections of them; one instance per server node. */
 public class ObjectsService implements Service {
@@ -14,6 +15,20 @@ public class ObjectsService implements Service {
 
     @IgniteInstanceResource
     private transient Ignite ignite;
+
+    // The life-cycle methods that take the context: abstract before 2.13, so every release from 2.9 on
+    // accepts this class (see CounterService).
+    @Override public void init(ServiceContext ctx) {
+        // Nothing to set up.
+    }
+
+    @Override public void execute(ServiceContext ctx) {
+        // Nothing runs in the background: the service only answers calls.
+    }
+
+    @Override public void cancel(ServiceContext ctx) {
+        // Nothing to release.
+    }
 
     public Point move(Point p, int dx, int dy) {
         return new Point(p.x + dx, p.y + dy, p.label == null ? null : p.label + "'");
