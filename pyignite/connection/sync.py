@@ -10,11 +10,8 @@ Thread model
 A connection may be shared by any number of threads, each with requests in flight at the same time
 (pipelining: a thread's request does not wait for another thread's reply).
 
-* **Sending**: a request is registered under its request id *before* it is written, so no reply can
-  arrive unclaimed, and frames are written whole, never interleaved. Threads that send while another
-  thread is writing leave their frames in an outbox and go on to wait for their replies; the writing
-  thread writes the outbox too, all of it in one call, before it goes on (with many threads, one
-  system call -- and one release of the GIL -- carries many requests instead of one each).
+* **Sending**: a request is registered under its request id *before* it is written, then written whole
+  under a send lock, so frames never interleave and no reply can arrive unclaimed.
 * **Reading** (leader/followers): at most one waiting thread -- the *reader* -- reads the socket. It
   files every reply it reads into the slot of the request it answers and wakes that slot's thread
   directly, so a thread whose reply has arrived never waits behind the reader's own, possibly slow,
@@ -53,7 +50,7 @@ import socket
 import struct
 import threading
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from pyignite.exceptions import SocketError
 from pyignite.protocol.frames import ResponseHeader
@@ -115,9 +112,6 @@ class Connection(Session):
         self._sock: Optional[socket.socket] = None
         self._send_lock = threading.Lock()
         self._mutex = threading.Lock()
-        #: frames sent while another thread writes (see the module docstring), and whether one does
-        self._outbox: List[bytearray] = []
-        self._writing = False
         self._slots: Dict[int, _Slot] = {}
         #: TLS only: OpenSSL calls on one connection must not overlap (see module docstring)
         self._io_lock: Optional[threading.Lock] = None
@@ -214,7 +208,6 @@ class Connection(Session):
             if self._broken is None:
                 self._broken = self.broken_error(exc)
             err = self._broken
-            self._outbox = []  # never written now: their threads get err below
             for slot in self._slots.values():
                 if slot.reply is None and slot.error is None:
                     slot.error = err
@@ -244,24 +237,11 @@ class Connection(Session):
             if self._broken is not None:
                 raise self._broken
             self._slots[request_id] = slot
-            if self._writing:  # the writing thread takes it along (module docstring)
-                self._outbox.append(frame)
-                return request_id
-            self._writing = True
         try:
             with self._send_lock:
                 self._write(sock, frame)
-                while True:  # what other threads left meanwhile
-                    with self._mutex:
-                        frames = self._outbox
-                        if not frames:
-                            self._writing = False
-                            break
-                        self._outbox = []
-                    self._write(sock, frames[0] if len(frames) == 1 else bytearray().join(frames))
         except (OSError, ValueError) as exc:
             with self._mutex:
-                self._writing = False
                 self._slots.pop(request_id, None)
             raise self._fail(exc) from exc
         return request_id
