@@ -159,35 +159,6 @@ def alternate(key, measure, floor, peer_key=None, peer_floor=None):
         out[peer_key] = out[key]
         out["floor " + peer_key] = statistics.median(peers)
 
-def raw_threads_rate(name, threads):
-    # the floor of N blocking threads: each its own bare socket, one pre-encoded request at a time
-    # (the GIL hand-offs and wake-ups of N threads are in it; client work is not)
-    conns = [Raw() for _ in range(threads)]
-    fr = frames[name]
-    def measure(secs):
-        counts = [0] * threads
-        stop = threading.Event()
-        barrier = threading.Barrier(threads + 1)
-        def work(t):
-            conn, n = conns[t], 0
-            barrier.wait()
-            while not stop.is_set():
-                for _ in range(20):
-                    conn.trip(fr[(t * 7 + n) % len(fr)], 1)
-                    n += 1
-            counts[t] = n
-        pool = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
-        for th in pool:
-            th.start()
-        barrier.wait()
-        started = time.perf_counter()
-        time.sleep(secs)
-        stop.set()
-        for th in pool:
-            th.join()
-        return sum(counts) / (time.perf_counter() - started)
-    return measure
-
 def rate1(op):
     def measure(secs):
         n = 0
@@ -227,6 +198,15 @@ def rate_threads(threads, make_op):
             th.join()
         return sum(counts) / (time.perf_counter() - started)
     return measure
+
+def raw_threads_rate(name, threads):
+    # the floor of N blocking threads: each its own bare socket, one pre-encoded request at a time
+    # (the GIL hand-offs and wake-ups of N threads are in it; client work is not)
+    fr = frames[name]
+    def make():
+        conn = Raw()
+        return lambda k: conn.trip(fr[k % len(fr)], 1)
+    return rate_threads(threads, make)
 
 client = Client()
 client.connect("127.0.0.1", port)
