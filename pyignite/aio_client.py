@@ -460,8 +460,8 @@ class AioClient(BaseClient):
             finally:
                 pa.observe(conn)
         parts = []
-        for conn, items in groups.items():
-            part = split.build(items)
+        for conn, indices in groups.items():
+            part = split.build(indices)
             for pre in part.prerequisites:
                 await self._execute(pre)
             parts.append((conn or await self._default_connection(), part))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy  # with_expire_policy
 from collections import deque  # abandoned query cursors
-from typing import Any, Generator, Iterable, Iterator, Optional, Tuple, Union
+from typing import Any, Generator, Iterable, Iterator, List, Optional, Tuple, Union
 
 from pyignite.connection.roundrobin import Node, check_node
 from pyignite.datatypes.base import CodecContext
@@ -1016,25 +1016,29 @@ class BaseCache:
     def get_all(self, keys: list) -> Any:
         """A dict of the keys found and their values; items of ``keys`` may be ``(key, hint)`` tuples."""
         items = _keys_list("get_all", keys)
-        req = cache_ops.get_all(self._ref, items, ctx=self._client._ctx)
-        return self._client._execute(self._split(req, items, cache_ops.get_all, "dict"))
+        return self._client._execute(self._multi(cache_ops.get_all, items, items, "dict"))
 
-    def _split(self, req: Request, items: list, build: Any, merge: str, pairs: bool = False) -> Request:
-        """With partition awareness, let the client split a multi-key request by primary node
-        (:class:`pyignite.protocol.affinity.KeySplit`); otherwise ``req`` as it is."""
+    def _multi(self, build: Any, arg: Any, items: list, merge: str, per: int = 1) -> Request:
+        """The multi-key request ``build(ref, arg)``; with partition awareness, marked for the client
+        to split by primary node (:class:`pyignite.protocol.affinity.KeySplit`). ``items``: the keys
+        (or the ``(key, value)`` pairs of ``put_all``, ``per`` 2) in the order ``build`` encodes them.
+
+        A split request is encoded once: its parts are cut out of its frame
+        (:func:`pyignite.protocol.cache_ops.part_of`), so no key is encoded twice and the binary types
+        the keys need are registered (the request's prerequisites) before any part goes out."""
+        ref, ctx = self._ref, self._client._ctx
         if self._client._pa is None or len(items) < 2:
-            return req
+            return build(ref, arg, ctx=ctx)
         from pyignite.protocol import affinity
 
-        ref, ctx = self._ref, self._client._ctx
-        if pairs:
-            def part(chunk: list) -> Request:
-                return build(ref, dict(chunk), ctx=ctx)
-        else:
-            def part(chunk: list) -> Request:
-                return build(ref, chunk, ctx=ctx)
+        offsets: List[int] = []
+        req = build(ref, arg, ctx=ctx, offsets=offsets)
+
+        def part(indices: List[int]) -> Request:
+            return cache_ops.part_of(req, offsets, indices, per)
+
         merger = {"dict": affinity.merge_dicts, "all": affinity.merge_all}.get(merge, affinity.merge_none)
-        req.affinity = affinity.KeySplit(ref.cache_id, items, part, merger, pairs)  # type: ignore[assignment]
+        req.affinity = affinity.KeySplit(ref.cache_id, items, part, merger, per == 2)
         return req
 
     # --- the rest of the key-value API and the cache settings -----------------------------------
@@ -1059,8 +1063,7 @@ class BaseCache:
         """
         if not isinstance(pairs, dict):
             raise ParameterError(f"put_all() expects a dict of key-value pairs, not {type(pairs).__name__}")
-        req = cache_ops.put_all(self._ref, pairs, ctx=self._client._ctx)
-        return self._client._execute(self._split(req, list(pairs.items()), cache_ops.put_all, "none", True))
+        return self._client._execute(self._multi(cache_ops.put_all, pairs, list(pairs.items()), "none", 2))
 
     def get_and_put(self, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None) -> Any:
         """Put ``value`` under ``key`` and return the previous value (None if there was none)."""
@@ -1125,8 +1128,7 @@ class BaseCache:
     def clear_keys(self, keys: Iterable) -> Any:
         """Remove ``keys`` (values or ``(key, hint)`` tuples) without notifying listeners or cache writers."""
         items = _keys_list("clear_keys", keys)
-        req = cache_ops.clear_keys(self._ref, items, ctx=self._client._ctx)
-        return self._client._execute(self._split(req, items, cache_ops.clear_keys, "none"))
+        return self._client._execute(self._multi(cache_ops.clear_keys, items, items, "none"))
 
     def contains_key(self, key: Any, key_hint: Any = None) -> Any:
         """True if ``key`` is in the cache, False otherwise."""
@@ -1135,8 +1137,7 @@ class BaseCache:
     def contains_keys(self, keys: Iterable) -> Any:
         """True if every one of ``keys`` (values or ``(key, hint)`` tuples) is in the cache."""
         items = _keys_list("contains_keys", keys)
-        req = cache_ops.contains_keys(self._ref, items, ctx=self._client._ctx)
-        return self._client._execute(self._split(req, items, cache_ops.contains_keys, "all"))
+        return self._client._execute(self._multi(cache_ops.contains_keys, items, items, "all"))
 
     def remove_key(self, key: Any, key_hint: Any = None) -> Any:
         """Remove ``key``, notifying listeners and cache writers. Returns True if it was there."""
@@ -1145,8 +1146,7 @@ class BaseCache:
     def remove_keys(self, keys: list) -> Any:
         """Remove ``keys`` (values or ``(key, hint)`` tuples), notifying listeners and cache writers."""
         items = _keys_list("remove_keys", keys)
-        req = cache_ops.remove_keys(self._ref, items, ctx=self._client._ctx)
-        return self._client._execute(self._split(req, items, cache_ops.remove_keys, "none"))
+        return self._client._execute(self._multi(cache_ops.remove_keys, items, items, "none"))
 
     def remove_all(self) -> Any:
         """Remove every entry, notifying listeners and cache writers (unlike :meth:`clear`)."""

@@ -498,8 +498,8 @@ class Client(BaseClient):
             finally:
                 pa.observe(conn)
         parts = []
-        for conn, items in groups.items():
-            part = split.build(items)
+        for conn, indices in groups.items():
+            part = split.build(indices)
             for pre in part.prerequisites:
                 self._execute(pre)
             parts.append((conn or self._connection_for(req), part))

@@ -30,6 +30,7 @@ from pyignite.aio_cache import AioCache
 from pyignite.connection import RoundRobin
 from pyignite.connection.aio import AioConnection
 from pyignite.connection.sync import Connection
+from pyignite.datatypes import IntObject
 from pyignite.datatypes.base import NO_CONTEXT as NO_CONTEXT_FOR_TEST
 from pyignite.datatypes.prop_codes import PROP_CACHE_ATOMICITY_MODE, PROP_NAME
 from pyignite.exceptions import CacheError, ParameterError, RequestTimeoutError, SocketError, TransactionError
@@ -780,6 +781,35 @@ def test_discovered_nodes_follow_the_cluster(idle_cluster: harness.Cluster) -> N
     client.close()
 
 
+@given(st.lists(st.one_of(st.integers(-(2**63), 2**63 - 1), st.text(max_size=8), st.uuids(), st.floats(allow_nan=False),
+                         st.tuples(st.integers(-(2**31), 2**31 - 1), st.just(IntObject)), st.none()),
+                min_size=1, max_size=30),
+       st.data())
+def test_a_part_is_the_request_built_for_its_items(keys: List[Any], data: Any) -> None:
+    """A part of a split multi-key request, cut out of the whole request's frame, is byte for byte
+    the request the builder writes for those items alone: for the key lists of get_all,
+    contains_keys, remove_keys, clear_keys and for the pairs of put_all."""
+    from pyignite.protocol import cache_ops
+    from pyignite.protocol.cache_ops import CacheRef
+
+    ref = CacheRef("parts")
+    indices = data.draw(st.lists(st.integers(0, len(keys) - 1), unique=True))
+    for build in (cache_ops.get_all, cache_ops.contains_keys, cache_ops.remove_keys, cache_ops.clear_keys):
+        offsets: List[int] = []
+        whole = build(ref, keys, ctx=NO_CONTEXT_FOR_TEST, offsets=offsets)
+        assert whole.frame == build(ref, keys, ctx=NO_CONTEXT_FOR_TEST).frame  # recording changes nothing
+        part = cache_ops.part_of(whole, offsets, indices)
+        assert part.frame == build(ref, [keys[i] for i in indices], ctx=NO_CONTEXT_FOR_TEST).frame
+        assert part.parse is whole.parse
+    pairs = {(k if not isinstance(k, tuple) else k[0]): k for k in keys if k is not None}
+    items = list(pairs.items())
+    offsets = []
+    whole = cache_ops.put_all(ref, pairs, ctx=NO_CONTEXT_FOR_TEST, offsets=offsets)
+    chosen = [i for i in indices if i < len(items)]
+    part = cache_ops.part_of(whole, offsets, chosen, 2)
+    assert part.frame == cache_ops.put_all(ref, dict(items[i] for i in chosen), ctx=NO_CONTEXT_FOR_TEST).frame
+
+
 @given(st.lists(st.one_of(st.integers(-(2**63), 2**63 - 1), st.text(max_size=8), st.uuids()), min_size=2,
                 max_size=40),
        st.sampled_from([1024, 17, 1, 64]))
@@ -803,8 +833,8 @@ def test_split_groups_each_key_by_its_primary_node(keys: List[Any], parts: int) 
     for i, n in enumerate(nodes[:2]):  # the third node has no connection: its keys go to the default
         pa.pool.connected(("h", i), conns[n])
     groups = pa.split(KeySplit(5, keys, lambda part: None, merge_none), NO_CONTEXT_FOR_TEST, 0.0)
-    assert sorted(repr(k) for items in groups.values() for k in items) == sorted(map(repr, keys))
-    for conn, items in groups.items():
-        for key in items:
+    assert sorted(i for indices in groups.values() for i in indices) == list(range(len(keys)))
+    for conn, indices in groups.items():
+        for key in (keys[i] for i in indices):
             owner = aff.node_for_hash(hashcode(key))
             assert (conn.node_uuid if conn is not None else nodes[2]) == owner, key

@@ -31,7 +31,8 @@ straight to the primary node, saving the server a hop.
 * **Multi-key requests** (:class:`KeySplit`, :meth:`PartitionAwareness.split`): ``get_all``,
   ``put_all``, ``contains_keys``, ``remove_keys`` and ``clear_keys`` of a partition-aware client
   carry ``req.affinity = KeySplit(...)``: the keys (or key-value pairs), how to build the same
-  request for a part of them and how to merge the parts' answers. The router groups the keys by
+  request for a part of them (cut out of the request's encoded frame, so no key is encoded twice)
+  and how to merge the parts' answers. The router groups the keys by
   primary node; when they span several nodes the facade sends one request per node, all in flight
   at once (pipelined on the blocking client, concurrent tasks on the asyncio one), and merges the
   answers; keys that cannot be routed travel in the part for the default connection. A part whose
@@ -625,7 +626,8 @@ class KeySplit:
     :ivar cache_id: the cache;
     :ivar items: the keys (values or ``(value, hint)`` tuples), or ``(key, value)`` pairs for
         ``put_all`` (``pairs`` True);
-    :ivar build: ``build(items) -> Request``: the same operation for a part of the items;
+    :ivar build: ``build(indices) -> Request``: the same operation for the items at ``indices`` (in
+        that order);
     :ivar merge: ``merge(results) -> result``: the answer from the parts' answers.
     """
 
@@ -707,23 +709,24 @@ class PartitionAwareness:
             self.pool.lost_node(node_id, now)
         return conn
 
-    def split(self, split: KeySplit, ctx: CodecContext, now: float) -> Dict[Any, List[Any]]:
-        """Group the items of a multi-key request by the live pool connection to their primary
-        node (``None``: the default connection -- keys that cannot be routed, or whose node has no
-        live connection, which is then marked for reconnection). Order within a group is kept."""
+    def split(self, split: KeySplit, ctx: CodecContext, now: float) -> Dict[Any, List[int]]:
+        """Group the items of a multi-key request -- their indices in ``split.items`` -- by the live
+        pool connection to their primary node (``None``: the default connection -- keys that cannot
+        be routed, or whose node has no live connection, which is then marked for reconnection).
+        Order within a group is kept."""
         aff = self.router.affinity(split.cache_id)
         if aff is None:
-            return {None: list(split.items)}
+            return {None: list(range(len(split.items)))}
         index = aff.node_index
         parts = aff.partitions
         mask = parts - 1 if parts & (parts - 1) == 0 else 0
-        by_node: Dict[int, List[Any]] = {}
-        unroutable: List[Any] = []
+        by_node: Dict[int, List[int]] = {}
+        unroutable: List[int] = []
         pairs = split.pairs
-        for item in split.items:
+        for i, item in enumerate(split.items):
             h = key_hash(aff, item[0] if pairs else item, ctx)
             if h is None:
-                unroutable.append(item)
+                unroutable.append(i)
                 continue
             # partition_for_hash, inlined for the power-of-two partition counts of most caches
             h &= 0xFFFFFFFF
@@ -732,8 +735,8 @@ class PartitionAwareness:
             group = by_node.get(node)
             if group is None:
                 by_node[node] = group = []
-            group.append(item)
-        groups: Dict[Any, List[Any]] = {}
+            group.append(i)
+        groups: Dict[Any, List[int]] = {}
         for node, items in by_node.items():
             node_id = aff.nodes[node]
             conn = self.pool.connection(node_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import struct
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from pyignite.datatypes.base import DECODERS, NO_CONTEXT, CodecContext, decode, encode, encode_item
 from pyignite.datatypes.cache_properties import decode_settings, encode_settings
@@ -275,21 +275,28 @@ def parse_pairs(frame: bytes, pos: int, ctx: CodecContext) -> dict:
 
 
 def keys_op(op_code: int, ref: CacheRef, keys: Any, parse: Any = None, tx_id: Optional[int] = None,
-            ctx: CodecContext = NO_CONTEXT) -> Request:
-    """A multi-key operation: ``i32 count`` then the keys (each a value or a ``(value, hint)`` tuple)."""
+            ctx: CodecContext = NO_CONTEXT, offsets: Optional[List[int]] = None) -> Request:
+    """A multi-key operation: ``i32 count`` then the keys (each a value or a ``(value, hint)`` tuple).
+
+    ``offsets``: a list that receives where each key starts in the frame, then where the last one
+    ends (see :func:`part_of`)."""
     keys = list(keys)
     buf = cache_request(op_code, ref, tx_id)
     buf += _INT.pack(len(keys))
-    _encode_items(buf, keys, ctx)
+    _encode_items(buf, keys, ctx, offsets)
     return Request(buf, parse, CacheError, ref.what, tx_id=tx_id)
 
 
-def _encode_items(buf: bytearray, items: Any, ctx: CodecContext) -> None:
+def _encode_items(buf: bytearray, items: Any, ctx: CodecContext, offsets: Optional[List[int]] = None) -> None:
     """:func:`encode_item` of each of ``items``, with ints (Longs) and strs (Strings) inline: the bulk
-    operations' loop (same bytes as the generic codec)."""
+    operations' loop (same bytes as the generic codec). With ``offsets``, where each item starts in
+    ``buf`` and, last, where the items end."""
     pack_long = _CODE_LONG.pack
     pack_len = _CODE_LEN.pack
+    mark = offsets.append if offsets is not None else None
     for item in items:
+        if mark is not None:
+            mark(len(buf))
         vtype = type(item)
         if vtype is int and -0x8000000000000000 <= item <= 0x7FFFFFFFFFFFFFFF:
             buf += pack_long(4, item)
@@ -298,10 +305,31 @@ def _encode_items(buf: bytearray, items: Any, ctx: CodecContext) -> None:
             buf += item.encode("ascii")
         else:
             encode_item(buf, item, ctx)
+    if mark is not None:
+        mark(len(buf))
 
 
-def get_all(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
-    return keys_op(op.OP_CACHE_GET_ALL, ref, keys, parse_pairs, tx_id, ctx)
+def part_of(req: Request, offsets: List[int], indices: List[int], per: int = 1) -> Request:
+    """The multi-key request ``req`` for some of its items only, cut out of its encoded frame.
+
+    ``offsets`` are what the builder recorded (:func:`keys_op`, :func:`put_all`); ``indices`` the
+    items wanted, in order; ``per`` encoded values per item (2 for ``put_all``: a key and a value).
+    A partition-aware client splits a request by node this way (:class:`pyignite.protocol.affinity.
+    KeySplit`): every key is encoded once, and the binary types it needed were registered for the
+    whole request before any part is sent. The frame header (length, request id) is stamped when a
+    part is sent.
+    """
+    frame = bytes(req.frame)  # slices of bytes are the cheapest pieces to join
+    pieces = [frame[: offsets[0] - 4], _INT.pack(len(indices))]  # the i32 count precedes the first item
+    add = pieces.append
+    for i in indices:
+        add(frame[offsets[i * per] : offsets[i * per + per]])
+    return Request(bytearray(b"".join(pieces)), req.parse, req.error, req.what)
+
+
+def get_all(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT,
+            offsets: Optional[List[int]] = None) -> Request:
+    return keys_op(op.OP_CACHE_GET_ALL, ref, keys, parse_pairs, tx_id, ctx, offsets)
 
 
 # --- key-value operations and cache configuration ------------------------------------------------
@@ -371,8 +399,9 @@ def remove_if_equals(ref: CacheRef, key: Any, sample: Any, key_hint: Any = None,
                         tx_id, ctx)
 
 
-def remove_keys(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
-    return keys_op(op.OP_CACHE_REMOVE_KEYS, ref, keys, None, tx_id, ctx)
+def remove_keys(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT,
+                offsets: Optional[List[int]] = None) -> Request:
+    return keys_op(op.OP_CACHE_REMOVE_KEYS, ref, keys, None, tx_id, ctx, offsets)
 
 
 def remove_all(ref: CacheRef, tx_id: Optional[int] = None) -> Request:
@@ -384,8 +413,9 @@ def contains_key(ref: CacheRef, key: Any, key_hint: Any = None, tx_id: Optional[
     return key_op(op.OP_CACHE_CONTAINS_KEY, ref, key, key_hint, parse_bool, tx_id, ctx)
 
 
-def contains_keys(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
-    return keys_op(op.OP_CACHE_CONTAINS_KEYS, ref, keys, parse_bool, tx_id, ctx)
+def contains_keys(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT,
+                  offsets: Optional[List[int]] = None) -> Request:
+    return keys_op(op.OP_CACHE_CONTAINS_KEYS, ref, keys, parse_bool, tx_id, ctx, offsets)
 
 
 def clear(ref: CacheRef, tx_id: Optional[int] = None) -> Request:
@@ -397,16 +427,19 @@ def clear_key(ref: CacheRef, key: Any, key_hint: Any = None, tx_id: Optional[int
     return key_op(op.OP_CACHE_CLEAR_KEY, ref, key, key_hint, None, tx_id, ctx)
 
 
-def clear_keys(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
-    return keys_op(op.OP_CACHE_CLEAR_KEYS, ref, keys, None, tx_id, ctx)
+def clear_keys(ref: CacheRef, keys: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT,
+               offsets: Optional[List[int]] = None) -> Request:
+    return keys_op(op.OP_CACHE_CLEAR_KEYS, ref, keys, None, tx_id, ctx, offsets)
 
 
-def put_all(ref: CacheRef, pairs: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT) -> Request:
-    """``i32 count`` then (key, value) pairs; each key or value may be a ``(value, hint)`` tuple."""
+def put_all(ref: CacheRef, pairs: Any, tx_id: Optional[int] = None, ctx: CodecContext = NO_CONTEXT,
+            offsets: Optional[List[int]] = None) -> Request:
+    """``i32 count`` then (key, value) pairs; each key or value may be a ``(value, hint)`` tuple.
+    ``offsets``: as in :func:`keys_op`, two per pair (its key's start, its value's start)."""
     buf = cache_request(op.OP_CACHE_PUT_ALL, ref, tx_id)
     buf += _INT.pack(len(pairs))
     # keys and values alternate on the wire: one flat iterator over them, encoded in one loop
-    _encode_items(buf, itertools.chain.from_iterable(pairs.items()), ctx)
+    _encode_items(buf, itertools.chain.from_iterable(pairs.items()), ctx, offsets)
     return Request(buf, None, CacheError, ref.what, tx_id=tx_id)
 
 
