@@ -5,7 +5,8 @@ What is measured: cache GET of an int key with a short string value, and PUT of 
 1000 keys spread over the three nodes --
 
 * blocking client, one thread, one request at a time;
-* asyncio client, 32 concurrent tasks on one client;
+* asyncio client, 32 concurrent tasks on one client, and 64 (the issue's figure: single-key gets
+  and puts only);
 
 and multi-key GET_ALL and PUT_ALL of 100 keys at a time (calls per second), blocking and asyncio
 (32 tasks) -- a partition-aware client splits each call by primary node and sends the parts to
@@ -45,6 +46,7 @@ CACHE = "bench_partition_awareness"
 KEYS = 1000
 VALUE = "value-" + "x" * 26  # a 32-character string
 TASKS = 32
+TASKS64 = 64  # the rows "aio get/put, 64 tasks"
 BATCH = 100  # keys per get_all / put_all
 BATCHES = [list(range(i, KEYS, KEYS // BATCH)) for i in range(KEYS // BATCH)]  # keys spread over the nodes
 
@@ -196,6 +198,11 @@ def _bench_sync(nodes: List[Any], aware: bool, seconds: float, repeat: int, out:
             puts = _routed(client, lambda k: cache_ops.put(ref, k, VALUE), tasks_seq)
             out[f"floor aio get {mode}"] = raw.rate(gets, TASKS, seconds, repeat)
             out[f"floor aio put {mode}"] = raw.rate(puts, TASKS, seconds, repeat)
+            seq64 = [(t * 7919 + n * 31) % KEYS for n in range(20) for t in range(TASKS64)]
+            gets = _routed(client, lambda k: cache_ops.get(ref, k), seq64)
+            puts = _routed(client, lambda k: cache_ops.put(ref, k, VALUE), seq64)
+            out[f"floor aio get 64 {mode}"] = raw.rate(gets, TASKS64, seconds, repeat)
+            out[f"floor aio put 64 {mode}"] = raw.rate(puts, TASKS64, seconds, repeat)
         finally:
             raw.close()
         batches = [(b, {k: VALUE for k in b}) for b in BATCHES]
@@ -212,6 +219,8 @@ async def _bench_aio(nodes: List[Any], aware: bool, seconds: float, repeat: int,
         await rate_tasks(cache.get, 0.2, 1)  # warm up
         out[f"aio get {mode}"] = await rate_tasks(cache.get, seconds, repeat)
         out[f"aio put {mode}"] = await rate_tasks(lambda k: cache.put(k, VALUE), seconds, repeat)
+        out[f"aio get 64 {mode}"] = await rate_tasks(cache.get, seconds, repeat, TASKS64)
+        out[f"aio put 64 {mode}"] = await rate_tasks(lambda k: cache.put(k, VALUE), seconds, repeat, TASKS64)
         out[f"aio get_all {mode}"] = await rate_tasks(
             lambda k: cache.get_all(BATCHES[k % len(BATCHES)]), seconds, repeat)
 
@@ -252,10 +261,10 @@ def rate(op, seconds, repeat):
         best = max(best, n / (time.perf_counter() - started))
     return best
 
-async def rate_tasks(op, seconds, repeat):
+async def rate_tasks(op, seconds, repeat, tasks=TASKS):
     best = 0.0
     for _ in range(repeat):
-        counts = [0] * TASKS
+        counts = [0] * tasks
         started = time.perf_counter()
         deadline = started + seconds
         async def work(t):
@@ -265,7 +274,7 @@ async def rate_tasks(op, seconds, repeat):
                     await op((t * 7919 + n * 31) % KEYS)
                     n += 1
             counts[t] = n
-        await asyncio.gather(*(work(t) for t in range(TASKS)))
+        await asyncio.gather(*(work(t) for t in range(tasks)))
         best = max(best, sum(counts) / (time.perf_counter() - started))
     return best
 
@@ -291,6 +300,8 @@ for aware in (True, False):
             await rate_tasks(cache.get, 0.2, 1)
             out["aio get " + mode] = await rate_tasks(cache.get, seconds, repeat)
             out["aio put " + mode] = await rate_tasks(lambda k: cache.put(k, VALUE), seconds, repeat)
+            out["aio get 64 " + mode] = await rate_tasks(cache.get, seconds, repeat, 64)
+            out["aio put 64 " + mode] = await rate_tasks(lambda k: cache.put(k, VALUE), seconds, repeat, 64)
             out["aio get_all " + mode] = await rate_tasks(
                 lambda k: cache.get_all(BATCHES[k % len(BATCHES)]), seconds, repeat)
 
@@ -313,6 +324,8 @@ LABELS = [
     ("sync put", "put, 1 thread"),
     ("aio get", f"aio get, {TASKS} tasks"),
     ("aio put", f"aio put, {TASKS} tasks"),
+    ("aio get 64", f"aio get, {TASKS64} tasks"),
+    ("aio put 64", f"aio put, {TASKS64} tasks"),
     ("sync get_all", f"get_all of {BATCH} keys (calls), 1 thread"),
     ("sync put_all", f"put_all of {BATCH} keys (calls), 1 thread"),
     ("aio get_all", f"aio get_all of {BATCH} keys (calls), {TASKS} tasks"),

@@ -54,7 +54,7 @@ import weakref
 from typing import Any, Awaitable, Coroutine, Generator, List, Optional
 
 from pyignite.aio_cache import AioCache
-from pyignite.api_base import BaseClient, Plan, nodes_from_args, partition_aware_seeds
+from pyignite.api_base import SLOW, BaseClient, Plan, nodes_from_args, partition_aware_seeds
 from pyignite.connection.aio import AioConnection
 from pyignite.connection.roundrobin import NodeSequence
 from pyignite.continuous import AioContinuousQuery
@@ -64,6 +64,7 @@ from pyignite.exceptions import CacheError, ParseError, ReconnectError, SocketEr
 from pyignite.monitoring import EventDispatcher, logger
 from pyignite.protocol import cluster_ops  # node discovery for partition awareness
 from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, KeySplit, PartitionAwareness
+from pyignite.protocol.cache_ops import CacheRef, plain_request
 from pyignite.protocol.frames import op_code_of
 from pyignite.protocol.keepalive import KeepAlive, endpoint_addresses, idle_timeout_request
 from pyignite.protocol.request import Request, read_response, typed_reply
@@ -351,6 +352,10 @@ class AioClient(BaseClient):
                 return parse(frame, header.payload_offset, self._ctx)
             except Exception:
                 pass
+        return await self._read_reply(req, conn, header, frame)
+
+    async def _read_reply(self, req: Request, conn: AioConnection, header: Any, frame: bytes) -> Any:
+        """Parse the reply to ``req``, fetching the binary types it names first if needed."""
         try:
             result = read_response(req, frame, header, conn.flags_header, self._ctx)
         except MissingBinaryType:
@@ -358,6 +363,34 @@ class AioClient(BaseClient):
         if req.on_reply is not None:
             req.on_reply(conn, result)
         return result
+
+    def _plain(self, ref: CacheRef, op_code: int, key: Any, value: Any, parse: Any) -> Any:
+        """:meth:`pyignite.client.Client._plain` for asyncio: where it applies, the coroutine of
+        :meth:`_plain_send` (no Request, one coroutine instead of ``_execute`` and ``_send``);
+        else :data:`SLOW`."""
+        conn = self._conn
+        if (self._pa is not None or self._txs.active or self._abandoned or conn is None or conn._writer is None
+                or conn._broken is not None or self._settings.events.query_monitoring()):
+            return SLOW
+        frame = plain_request(ref, op_code, key, value)
+        if frame is None:
+            return SLOW
+        return self._plain_send(conn, frame, ref, key, parse)
+
+    async def _plain_send(self, conn: AioConnection, frame: bytearray, ref: CacheRef, key: Any, parse: Any) -> Any:
+        try:
+            header, reply = await conn.request(frame)
+        except SocketError as exc:
+            return await self._retry(Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None)), exc)
+        if not header.status:
+            if parse is None:
+                return None
+            try:
+                return parse(reply, header.payload_offset, self._ctx)
+            except Exception:  # a binary type to fetch first, or a garbled value: the general path says
+                pass
+        return await self._read_reply(Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None)),
+                                      conn, header, reply)
 
     async def _execute_monitored(self, req: Request, conn: AioConnection, events: EventDispatcher) -> Any:
         """:meth:`_execute` with query events and DEBUG records (see :mod:`pyignite.monitoring`)."""
@@ -459,12 +492,7 @@ class AioClient(BaseClient):
                 raise
             finally:
                 pa.observe(conn)
-        parts = []
-        for conn, indices in groups.items():
-            part = split.build(indices)
-            for pre in part.prerequisites:
-                await self._execute(pre)
-            parts.append((conn or await self._default_connection(), part))
+        parts = [(conn or await self._default_connection(), split.build(indices)) for conn, indices in groups.items()]
 
         async def send(conn: AioConnection, part: Request) -> Any:
             try:

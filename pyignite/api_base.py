@@ -27,7 +27,8 @@ from pyignite.datatypes.base import CodecContext
 from pyignite.datatypes.prop_codes import PROP_NAME
 from pyignite.exceptions import ParameterError, SQLError  # SQLError: select_row
 from pyignite.protocol import cache_ops, query_ops  # query_ops: SQL and scan queries
-from pyignite.protocol.cache_ops import CacheRef
+from pyignite.protocol import op_codes as op
+from pyignite.protocol.cache_ops import NO_VALUE, CacheRef, parse_bool, parse_value
 from pyignite.protocol.handshake import PROTOCOL_VERSIONS, Version
 from pyignite.protocol.request import Request
 from pyignite.transaction import TransactionConcurrency, TransactionIsolation
@@ -190,6 +191,10 @@ class ClientSettings:
         self.ssl_context = ssl_context
 
 
+#: what ``BaseClient._plain`` returns when its shortcut does not apply: take the general path
+SLOW: Any = object()
+
+
 class BaseClient:
     """Methods shared by :class:`~pyignite.client.Client` and :class:`~pyignite.aio_client.AioClient`.
 
@@ -205,6 +210,13 @@ class BaseClient:
 
     def _drive(self, plan: Plan) -> Any:  # pragma: no cover - provided by the facade
         raise NotImplementedError
+
+    def _plain(self, ref: CacheRef, op_code: int, key: Any, value: Any, parse: Any) -> Any:
+        """A single-key operation (get, put, contains_key, get_and_put) by the facade's shortest
+        path -- its result, or with the asyncio client an awaitable of it -- or :data:`SLOW` when
+        that path does not apply (the cache then builds a Request for :meth:`_execute`). See
+        :meth:`pyignite.client.Client._plain`."""
+        return SLOW
 
     # --- construction and state shared by the facades -------------------------------------------
 
@@ -1005,10 +1017,18 @@ class BaseCache:
         :param key: key of any supported type;
         :param key_hint: (optional) Ignite type the key is converted to.
         """
+        if key_hint is None:  # the client's shortest path first (see BaseClient._plain)
+            result = self._client._plain(self._ref, op.OP_CACHE_GET, key, NO_VALUE, parse_value)
+            if result is not SLOW:
+                return result
         return self._client._execute(cache_ops.get(self._ref, key, key_hint, ctx=self._client._ctx))
 
     def put(self, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None) -> Any:
         """Put ``value`` under ``key``, overwriting any existing value."""
+        if key_hint is None and value_hint is None:
+            result = self._client._plain(self._ref, op.OP_CACHE_PUT, key, value, None)
+            if result is not SLOW:
+                return result
         return self._client._execute(
             cache_ops.put(self._ref, key, value, key_hint, value_hint, ctx=self._client._ctx)
         )
@@ -1033,9 +1053,12 @@ class BaseCache:
 
         offsets: List[int] = []
         req = build(ref, arg, ctx=ctx, offsets=offsets)
+        whole: List[bytes] = []  # the frame as bytes, copied once for all the parts
 
         def part(indices: List[int]) -> Request:
-            return cache_ops.part_of(req, offsets, indices, per)
+            if not whole:
+                whole.append(bytes(req.frame))
+            return cache_ops.part_of(req, offsets, indices, per, whole[0])
 
         merger = {"dict": affinity.merge_dicts, "all": affinity.merge_all}.get(merge, affinity.merge_none)
         req.affinity = affinity.KeySplit(ref.cache_id, items, part, merger, per == 2)
@@ -1067,6 +1090,10 @@ class BaseCache:
 
     def get_and_put(self, key: Any, value: Any, key_hint: Any = None, value_hint: Any = None) -> Any:
         """Put ``value`` under ``key`` and return the previous value (None if there was none)."""
+        if key_hint is None and value_hint is None:
+            result = self._client._plain(self._ref, op.OP_CACHE_GET_AND_PUT, key, value, parse_value)
+            if result is not SLOW:
+                return result
         return self._client._execute(
             cache_ops.get_and_put(self._ref, key, value, key_hint, value_hint, ctx=self._client._ctx)
         )
@@ -1132,6 +1159,10 @@ class BaseCache:
 
     def contains_key(self, key: Any, key_hint: Any = None) -> Any:
         """True if ``key`` is in the cache, False otherwise."""
+        if key_hint is None:
+            result = self._client._plain(self._ref, op.OP_CACHE_CONTAINS_KEY, key, NO_VALUE, parse_bool)
+            if result is not SLOW:
+                return result
         return self._client._execute(cache_ops.contains_key(self._ref, key, key_hint, ctx=self._client._ctx))
 
     def contains_keys(self, keys: Iterable) -> Any:

@@ -88,7 +88,7 @@ import threading
 import time
 from typing import Any, Optional
 
-from pyignite.api_base import BaseClient, Plan, nodes_from_args, partition_aware_seeds
+from pyignite.api_base import SLOW, BaseClient, Plan, nodes_from_args, partition_aware_seeds
 from pyignite.cache import Cache
 from pyignite.connection.roundrobin import NodeSequence
 from pyignite.connection.sync import Connection
@@ -99,7 +99,8 @@ from pyignite.exceptions import CacheError, ParseError, ReconnectError, SocketEr
 from pyignite.monitoring import EventDispatcher, logger
 from pyignite.protocol import cluster_ops  # node discovery for partition awareness
 from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, KeySplit, PartitionAwareness
-from pyignite.protocol.frames import op_code_of
+from pyignite.protocol.cache_ops import CacheRef, plain_request
+from pyignite.protocol.frames import op_code_of, parse_response_header
 from pyignite.protocol.keepalive import KeepAlive, endpoint_addresses, idle_timeout_request
 from pyignite.protocol.request import Request, read_response, typed_reply
 from pyignite.protocol.retry import connection_lost, decide, mark_unsent
@@ -406,6 +407,38 @@ class Client(BaseClient):
                 pass
         return self._read_reply(req, conn, header, frame)
 
+    def _plain(self, ref: CacheRef, op_code: int, key: Any, value: Any, parse: Any) -> Any:
+        """The shortest path of a single-key operation (``Cache.get``, ``put``, ``contains_key``,
+        ``get_and_put``): no :class:`Request`, no reply header object, the frame built straight
+        from the cache's prefix (:func:`~pyignite.protocol.cache_ops.plain_request`) and a plain
+        success read straight off the socket (``Connection.request(..., plain=True)``).
+
+        It applies outside transactions, without partition awareness, query monitoring or cursors
+        to close, on a live plain-TCP connection, to keys and values of the common types; else it
+        returns :data:`SLOW` and the caller takes the general path (:meth:`_execute`). Errors,
+        replies with anything in their header and values that need more than the inline decoders
+        are finished by the general code, as is a connection failure (the retry policy)."""
+        conn = self._conn
+        if (self._pa is not None or self._txs.active or self._abandoned or conn is None or conn._rview is None
+                or conn._broken is not None or self._settings.events.query_monitoring()):
+            return SLOW
+        frame = plain_request(ref, op_code, key, value)
+        if frame is None:
+            return SLOW
+        try:
+            reply = conn.request(frame, True)
+        except SocketError as exc:
+            return self._retry(Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None)), exc)
+        if type(reply) is bytes:
+            if parse is None:
+                return None
+            try:
+                return parse(reply, 10, self._ctx)  # the payload of a plain reply: after request id and flags
+            except Exception:  # a binary type to fetch first, or a garbled value: the general path says
+                reply = (parse_response_header(reply, True), reply)
+        req = Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None))
+        return self._read_reply(req, conn, reply[0], reply[1])
+
     def _execute_monitored(self, req: Request, conn: Connection, events: EventDispatcher) -> Any:
         """:meth:`_execute` with query events and DEBUG records (see :mod:`pyignite.monitoring`)."""
         op_code = op_code_of(req.frame)
@@ -497,12 +530,7 @@ class Client(BaseClient):
                 raise
             finally:
                 pa.observe(conn)
-        parts = []
-        for conn, indices in groups.items():
-            part = split.build(indices)
-            for pre in part.prerequisites:
-                self._execute(pre)
-            parts.append((conn or self._connection_for(req), part))
+        parts = [(conn or self._connection_for(req), split.build(indices)) for conn, indices in groups.items()]
         events = self._settings.events
         monitored = events.query_monitoring()
         op_code = op_code_of(req.frame)

@@ -30,11 +30,13 @@ from .util import unique_name
 VALUE = "value-" + "x" * 26
 
 #: Python-level calls (``sys.setprofile`` "call" events) per operation, a little above today's count
-#: (19, 19, 19, 20 on Python 3.9 to 3.13; 43, 42, 41, 45 before the fast paths)
-SYNC_BUDGET = {"get": 21, "put": 21, "contains_key": 21, "get_and_put": 22}
+#: (9, 8, 9, 9 by the plain path of Client._plain on Python 3.11; 20, 20, 20, 21 by the general
+#: path of Request objects; 43, 42, 41, 45 before the fast paths)
+SYNC_BUDGET = {"get": 10, "put": 10, "contains_key": 10, "get_and_put": 10}
 #: asyncio: every call the event loop makes while the operation runs is counted too (one task,
-#: nothing else pending): 45 today, 81 before the fast paths
-AIO_BUDGET = {"get": 48, "put": 48}
+#: nothing else pending): 42 and 41 today by AioClient._plain, 47 by the general path, 81 before
+#: the fast paths
+AIO_BUDGET = {"get": 44, "put": 44}
 
 
 def count_calls(fn: Callable[[], Any]) -> int:
@@ -171,3 +173,193 @@ def test_bulk_requests_write_what_the_codec_writes() -> None:
         encode_item(reply, key)
         encode_item(reply, value)
     assert parse_pairs(bytes(reply), 0, None) == {1: "one", "two": 2, 2.5: None}  # type: ignore[arg-type]
+
+
+# --- the blocking client's plain path (Client._plain) ----------------------------------------------
+
+PLAIN_ITEMS = [0, -1, 2**63 - 1, -(2**63), "", "key", "ключ", "\U0001f600", 1.5, float("inf"), -0.0, True, False]
+
+
+@pytest.mark.parametrize("op_code", [1000, 1001, 1005, 1011])
+def test_plain_requests_are_the_requests_of_the_general_path(op_code: int) -> None:
+    """cache_ops.plain_request writes byte for byte what key_op / key_value_op write, and declines
+    (None) whatever it cannot write: unknown prefix, hints aside, other types, a None key, a Long
+    overflow, a lone surrogate -- the general path then encodes or refuses them."""
+    from pyignite.protocol import cache_ops
+    from pyignite.protocol.cache_ops import NO_VALUE, CacheRef, key_op, key_value_op, plain_request
+
+    for expiry in (None, (1000, -2, -1)):
+        ref = CacheRef("plain", expiry)
+        assert plain_request(ref, op_code, 1) is None  # no prefix yet: an earlier request makes it
+        cache_ops.cache_request(op_code, ref)
+        with_value = op_code in (1001, 1005)
+        for key in PLAIN_ITEMS:
+            for value in [*PLAIN_ITEMS, None] if with_value else [NO_VALUE]:
+                plain = plain_request(ref, op_code, key, value)
+                general = (key_value_op(op_code, ref, key, value) if with_value else key_op(op_code, ref, key)).frame
+                assert plain == general, (key, value)
+        value = "v" if with_value else NO_VALUE
+        for key in (None, 2**63, "\ud800", b"bytes", (1, IntObject), [1], 2.5j):
+            assert plain_request(ref, op_code, key, value) is None, key
+        if with_value:
+            for bad in (2**63, "\ud800", b"bytes", [1], object()):
+                assert plain_request(ref, op_code, 1, bad) is None, bad
+            assert plain_request(ref, op_code, 1, None) is not None  # a None value is written
+
+
+def test_plain_reply_takes_only_a_whole_plain_success() -> None:
+    """Session.plain_reply: one whole reply to this request with flags 0, nothing buffered; any
+    other chunk is left to Session.replies, untouched."""
+    import struct
+
+    from pyignite.protocol.session import Session
+
+    session = Session("127.0.0.1", 1)
+    session.flags_header = True
+
+    def reply(rid: int, flags: int, payload: bytes) -> bytes:
+        body = struct.pack("<qh", rid, flags) + payload
+        return struct.pack("<i", len(body)) + body
+
+    ok = reply(7, 0, b"\x65")
+    assert session.plain_reply(ok, 7) == ok[4:]
+    assert session.plain_reply(memoryview(ok), 7) == ok[4:]
+    assert session._received == 2
+    for chunk, rid in (
+        (ok, 8),  # another request's reply
+        (reply(7, 1, struct.pack("<i", 1) + b"\x09\x00\x00\x00\x00"), 7),  # an error
+        (reply(7, 2, b"\x00" * 12 + b"\x65"), 7),  # a topology change
+        (reply(7, 4, b"\x00\x00\x65"), 7),  # a notification
+        (ok[:-1], 7),  # a partial reply
+        (ok + reply(8, 0, b"\x65"), 7),  # two replies
+        (ok[:10], 7),  # not even a header
+    ):
+        assert session.plain_reply(chunk, rid) is None, chunk
+    assert session._received == 2
+    session.replies(ok[:5])  # a partial frame buffered: whatever comes next completes it first
+    assert session.plain_reply(ok, 7) is None
+    old = Session("127.0.0.1", 1)  # protocol < 1.4: no flags field
+    assert old.plain_reply(ok, 7) is None
+
+
+class _PieceSocket:
+    """A real socket whose reads return at most ``size`` bytes: every reply arrives in pieces."""
+
+    def __init__(self, sock: Any, size: int) -> None:
+        self.sock = sock
+        self.size = size
+
+    def recv_into(self, view: Any, nbytes: int = 0) -> int:
+        return int(self.sock.recv_into(view, min(len(view), self.size)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+
+def test_the_plain_path_against_a_node(node: Tuple[str, int]) -> None:
+    """get/put/contains_key/get_and_put by the plain path: every supported type round trips,
+    replies read in pieces are assembled by the general reader, a server error is a CacheError,
+    and a value of a binary type the client has not seen is fetched and decoded."""
+    from collections import OrderedDict
+
+    from pyignite import GenericObjectMeta
+    from pyignite.datatypes import String
+    from pyignite.exceptions import CacheError
+    from pyignite.protocol.session import Session
+
+    with Client().connect(*node) as client, Client().connect(*node) as other:
+        cache = client.create_cache(unique_name("plain"))
+        conn = client._conn
+        assert conn is not None
+        seen: list = []
+
+        def spy(chunk: Any, rid: int) -> Any:
+            whole = Session.plain_reply(conn, chunk, rid)
+            seen.append(whole is not None)
+            return whole
+
+        try:
+            for first in (lambda: cache.put(0, 0), lambda: cache.get(0), lambda: cache.contains_key(0),
+                          lambda: cache.get_and_put(0, 0)):
+                first()  # the general path builds the cache's prefixes
+            conn.plain_reply = spy  # type: ignore[method-assign]
+            for i, item in enumerate(PLAIN_ITEMS):
+                cache.put(item, item)
+                assert cache.get(item) == item and type(cache.get(item)) is type(item)
+                assert cache.contains_key(item) is True
+                assert cache.get_and_put(item, i) == item
+                assert cache.get(item) == i
+            assert cache.get("absent") is None and cache.contains_key("absent") is False
+            assert seen and all(seen), "every reply above took the plain path"
+
+            seen.clear()
+            conn._sock = _PieceSocket(conn._sock, 3)  # type: ignore[assignment]
+            try:
+                big = "ж" * 5000 + "𝄞"
+                cache.put("big", big)
+                assert cache.get("big") == big
+                assert cache.get_and_put("big", 2.5) == big
+                assert cache.contains_key("big") is True and cache.get("big") == 2.5
+            finally:
+                conn._sock = conn._sock.sock  # type: ignore[attr-defined]
+            assert seen and not any(seen), "replies in pieces go to the general reader"
+
+            fresh = GenericObjectMeta("PlainValue", (), {}, type_name=unique_name("plain.Value"),
+                                      schema=OrderedDict([("name", String)]))
+            other.get_cache(cache.name).put(1, fresh(name="from the other client"))
+            seen.clear()
+            got = cache.get(1)  # decoding needs the type's schema: fetched, then decoded
+            assert got.name == "from the other client" and seen == [True]
+        finally:
+            cache.destroy()
+        seen.clear()
+        with pytest.raises(CacheError) as err:
+            cache.get(1)  # the prefix is known: the plain path, and the server's error
+        assert seen == [False] and err.value.status is not None and cache.name in str(err.value)
+
+
+def test_the_aio_plain_path_against_a_node(node: Tuple[str, int]) -> None:
+    """AioClient._plain: the same round trips, the server's error, a binary type fetched first, and
+    the general path where the plain one does not apply (a hint, an unsupported type)."""
+    from collections import OrderedDict
+
+    from pyignite import GenericObjectMeta
+    from pyignite.api_base import SLOW
+    from pyignite.datatypes import String
+    from pyignite.exceptions import CacheError
+    from pyignite.protocol.cache_ops import NO_VALUE
+
+    fresh = GenericObjectMeta("PlainAioValue", (), {}, type_name=unique_name("plain.AioValue"),
+                              schema=OrderedDict([("name", String)]))
+
+    async def main() -> None:
+        async with AioClient().connect(*node) as client, AioClient().connect(*node) as other:
+            cache = await client.create_cache(unique_name("plain_aio"))
+            try:
+                await cache.put(0, 0)
+                await cache.get(0)
+                await cache.contains_key(0)
+                await cache.get_and_put(0, 0)
+                plain = client._plain(cache._ref, 1000, 0, NO_VALUE, parse_value)
+                assert plain is not SLOW  # the prefixes are made: the plain path applies
+                assert await plain == 0
+                for i, item in enumerate(PLAIN_ITEMS):
+                    await cache.put(item, item)
+                    got = await cache.get(item)
+                    assert got == item and type(got) is type(item)
+                    assert await cache.contains_key(item) is True
+                    assert await cache.get_and_put(item, i) == item
+                    assert await cache.get(item) == i
+                assert await cache.get("absent") is None
+                assert client._plain(cache._ref, 1000, [1], NO_VALUE, parse_value) is SLOW
+                await cache.put(5, 7, value_hint=IntObject)  # the general path
+                assert await cache.get(5) == 7
+                await other.get_cache(cache.name).put(1, fresh(name="from the other client"))
+                assert (await cache.get(1)).name == "from the other client"
+            finally:
+                await cache.destroy()
+            with pytest.raises(CacheError) as err:
+                await cache.get(1)
+            assert cache.name in str(err.value)
+
+    asyncio.run(main())

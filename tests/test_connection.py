@@ -352,7 +352,7 @@ class _SlowWriteConnection(Connection):
         self.writes.append(len(frame))
         super()._write(sock, frame)
 
-    def request(self, frame: bytearray) -> Any:
+    def request(self, frame: bytearray, plain: bool = False) -> Any:
         return self.receive(self.send(frame))  # never the lone caller's path, which writes inline
 
 

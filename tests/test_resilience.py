@@ -380,10 +380,10 @@ class FlakyConnection(Connection):
             self._fail(OSError("injected: broken after the write"))
         return request_id
 
-    def request(self, frame: bytearray) -> Any:
+    def request(self, frame: bytearray, plain: bool = False) -> Any:
         if self.arm is not None:  # armed: through send() (request() may skip it on an idle connection)
             return self.receive(self.send(frame))
-        return super().request(frame)
+        return super().request(frame, plain)
 
 
 class FlakyClient(Client):
@@ -587,11 +587,11 @@ class RecordingConnection(Connection):
             SENT.record(self, frame)
         return super().send(frame)
 
-    def request(self, frame: bytearray) -> Any:
+    def request(self, frame: bytearray, plain: bool = False) -> Any:
         SENT.record(self, frame)
         self.in_request = True
         try:
-            return super().request(frame)
+            return super().request(frame, plain)
         finally:
             self.in_request = False
 
@@ -690,6 +690,41 @@ def test_multi_key_operations_go_to_the_primary_nodes(cluster3: Any, flavor: str
     finally:
         helper.get_cache(name).destroy()
         truth.close()
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("flavor", ["sync", "aio"])
+def test_a_split_put_all_registers_new_binary_types_first(cluster3: Any, flavor: str) -> None:
+    """put_all of objects of a type the cluster has never seen, split over 3 nodes: the type is
+    registered before the parts go out, so a client that never saw the class reads them back."""
+    from collections import OrderedDict
+
+    from pyignite import GenericObjectMeta
+    from pyignite.datatypes import String
+
+    fresh = GenericObjectMeta("Fresh", (), {}, type_name=f"split.Fresh{uuid.uuid4().hex[:8]}",
+                              schema=OrderedDict([("id", IntObject), ("name", String)]))
+    nodes = [("127.0.0.1", p) for p in cluster3.ports[:3]]
+    rows = {i: fresh(id=i, name=f"row {i}") for i in range(40)}
+    with Client(partition_aware=False).connect("127.0.0.1", cluster3.ports[0]) as helper:
+        name = helper.create_cache(unique_name("pa_fresh_type")).name
+        try:
+            if flavor == "sync":
+                with Client().connect(nodes) as client:
+                    assert client.partition_aware
+                    client.get_cache(name).put_all(rows)
+            else:
+                async def put() -> None:
+                    async with AioClient().connect(nodes) as client:
+                        assert client.partition_aware
+                        await client.get_cache(name).put_all(rows)
+
+                _run(put())
+            got = helper.get_cache(name).get_all(list(rows))
+            assert sorted(got) == sorted(rows)
+            assert {k: (v.id, v.name) for k, v in got.items()} == {i: (i, f"row {i}") for i in rows}
+        finally:
+            helper.get_cache(name).destroy()
 
 
 @pytest.mark.cluster

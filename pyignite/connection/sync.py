@@ -339,21 +339,6 @@ class Connection(Session):
                 self._reading = False
                 self._hand_over()
 
-    def request(self, frame: bytearray) -> Reply:
-        """Send a request frame and wait for its reply.
-
-        When nobody else has a request in flight on this connection, the call takes the reader role
-        at once and runs :meth:`_request_alone` (no slot, no wake-up lock); otherwise it is
-        :meth:`send` then :meth:`receive`, the leader/followers machinery of the module docstring.
-        """
-        with self._mutex:
-            alone = not self._reading and not self._slots and self._broken is None
-            if alone:
-                self._reading = True
-        if alone:
-            return self._request_alone(frame)
-        return self.receive(self.send(frame))
-
     # --- notifications --------------------------------------------------------------------------
 
     def listen(self, resource_id: int, listener: Any, once: bool = False) -> None:
@@ -433,17 +418,36 @@ class Connection(Session):
     # One caller and nothing else in flight is the common case of a blocking client (a single
     # thread, or threads that rarely overlap), and there the leader/followers machinery is pure
     # cost: a slot with its own lock, a dict entry, five trips through the mutex and a hand-off.
-    # ``request`` therefore takes the reader role itself when it finds no other request in flight
+    # :meth:`request` therefore takes the reader role itself when it finds no other request in flight
     # and nobody reading, writes the frame and reads until its own reply arrives, into one receive
     # buffer reused for the life of the connection. Everything else stays as in the slow path:
     # a thread that sends meanwhile registers its slot and waits (the reader role is taken), and
     # the replies read here for such threads are filed into their slots and woken, as ``_lead``
     # does; the reader role is handed over on the way out; the deadline, the liveness rule on a
     # timeout, and breaking the connection on any socket or stream error are the same; every
-    # chunk goes through :meth:`Session.replies`, so notifications are routed as always.
+    # chunk goes through :meth:`Session.replies`, so notifications are routed as always -- except,
+    # with ``plain`` (the client's single-key shortcut, Client._plain), the one chunk that is
+    # exactly the awaited reply and a plain success, which :meth:`Session.plain_reply` accounts
+    # for. On a VM with 2 cores every microsecond of client CPU between a reply and the next
+    # request cost about 3 us of wall time (the node's threads go idle and must be woken; measured
+    # with a busy-wait added to a bare-socket loop), so this path is kept to a few calls.
 
-    def _request_alone(self, frame: bytearray) -> Reply:
-        """:meth:`request` holding the reader role with nothing else in flight (see above)."""
+    def request(self, frame: bytearray, plain: bool = False) -> Any:
+        """Send a request frame and wait for its reply; return its parsed header and the frame.
+
+        When nobody else has a request in flight on this connection, the call takes the reader role
+        at once (the fast path above: no slot, no wake-up lock); otherwise it is :meth:`send` then
+        :meth:`receive`, the leader/followers machinery of the module docstring. ``plain``: a reply
+        that :meth:`Session.plain_reply` recognizes (a success with nothing in its header to act
+        on, read whole) is returned as its frame alone, ``bytes``; anything else as usual.
+        """
+        with self._mutex:
+            if self._reading or self._slots or self._broken is not None:
+                alone = False
+            else:
+                alone = self._reading = True
+        if not alone:
+            return self.receive(self.send(frame))
         try:
             sock = self._sock
             if sock is None:
@@ -451,9 +455,6 @@ class Connection(Session):
             request_id = next(self._ids)  # Session.stamp, inline
             _LEN.pack_into(frame, 0, len(frame) - 4)
             _REQ_ID.pack_into(frame, 6, request_id)
-            mark = self._received
-            timeout = self.timeout
-            deadline = None if timeout is None else time.monotonic() + timeout
             try:
                 with self._send_lock:
                     if self._io_lock is None:
@@ -462,6 +463,11 @@ class Connection(Session):
                         self._write(sock, frame)
             except (OSError, ValueError) as exc:
                 raise self._fail(exc) from exc
+            # (after the write: what follows overlaps the node's work; only this thread reads, so
+            # nothing can have been received meanwhile)
+            mark = self._received
+            timeout = self.timeout
+            deadline = None if timeout is None else time.monotonic() + timeout
             rview = self._rview
             chunk: Any
             while True:
@@ -481,6 +487,10 @@ class Connection(Session):
                         raise err
                     if not chunk:
                         raise self.eof_error()
+                    if plain:
+                        whole = self.plain_reply(chunk, request_id)
+                        if whole is not None:
+                            return whole
                     replies = self.replies(chunk)
                 except RequestTimeoutError:
                     raise
@@ -505,7 +515,8 @@ class Connection(Session):
         finally:
             with self._mutex:
                 self._reading = False
-                self._hand_over()  # a thread that sent meanwhile, or the notification reader
+                if self._slots or self._notifier_slot is not None:
+                    self._hand_over()  # a thread that sent meanwhile, or the notification reader
 
     # --- heartbeats (pyignite.connection.keepalive) ----------------------------------------------
 

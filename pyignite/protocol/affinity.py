@@ -737,12 +737,12 @@ class PartitionAwareness:
                 by_node[node] = group = []
             group.append(i)
         groups: Dict[Any, List[int]] = {}
-        for node, items in by_node.items():
+        for node, indices in by_node.items():
             node_id = aff.nodes[node]
             conn = self.pool.connection(node_id)
             if conn is None:
                 self.pool.lost_node(node_id, now)
-            groups.setdefault(conn, []).extend(items)
+            groups.setdefault(conn, []).extend(indices)
         if unroutable:
             groups.setdefault(None, []).extend(unroutable)
         return groups

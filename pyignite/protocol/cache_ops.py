@@ -118,6 +118,46 @@ def encode_value(buf: bytearray, value: Any, hint: Any, ctx: CodecContext) -> No
     encode(buf, value, hint, ctx)
 
 
+#: ``plain_request``'s "no value" (a key-only operation)
+NO_VALUE: Any = object()
+_CODE_DOUBLE = struct.Struct("<Bd")
+
+
+def plain_request(ref: CacheRef, op_code: int, key: Any, value: Any = NO_VALUE) -> Optional[bytearray]:
+    """The request of a single-key operation outside a transaction, built without a :class:`Request`
+    -- the blocking client's shortest path (:meth:`pyignite.client.Client._plain`) -- when it is
+    that simple: ``op_code``'s prefix for ``ref`` is known (made by an earlier request), the key is
+    an int (a Long), str, float or bool without hint, and so is the value, if any, or it is None.
+    The bytes are the ones :func:`key_op` / :func:`key_value_op` write. ``None`` in every other
+    case (nothing to register first, no hint to honour): then the caller takes the general path."""
+    prefix = ref.prefixes.get(op_code)
+    if prefix is None:
+        return None
+    buf = bytearray(prefix)
+    for item in (key,) if value is NO_VALUE else (key, value):
+        vtype = type(item)
+        if vtype is int:
+            if not -0x8000000000000000 <= item <= 0x7FFFFFFFFFFFFFFF:
+                return None
+            buf += _CODE_LONG.pack(4, item)
+        elif vtype is str:
+            try:
+                data = item.encode("utf-8")
+            except UnicodeEncodeError:
+                return None  # a lone surrogate: the generic encoder raises the ValueError
+            buf += _CODE_LEN.pack(9, len(data))
+            buf += data
+        elif vtype is float:
+            buf += _CODE_DOUBLE.pack(6, item)
+        elif vtype is bool:
+            buf += b"\x08\x01" if item else b"\x08\x00"
+        elif item is None and item is not key:  # a None value; a None key is refused on the general path
+            buf.append(101)
+        else:
+            return None
+    return buf
+
+
 # --- reply parsers -------------------------------------------------------------------------------
 
 def parse_value(frame: bytes, pos: int, ctx: CodecContext) -> Any:
@@ -309,7 +349,8 @@ def _encode_items(buf: bytearray, items: Any, ctx: CodecContext, offsets: Option
         mark(len(buf))
 
 
-def part_of(req: Request, offsets: List[int], indices: List[int], per: int = 1) -> Request:
+def part_of(req: Request, offsets: List[int], indices: List[int], per: int = 1,
+            frame: Optional[bytes] = None) -> Request:
     """The multi-key request ``req`` for some of its items only, cut out of its encoded frame.
 
     ``offsets`` are what the builder recorded (:func:`keys_op`, :func:`put_all`); ``indices`` the
@@ -317,9 +358,10 @@ def part_of(req: Request, offsets: List[int], indices: List[int], per: int = 1) 
     A partition-aware client splits a request by node this way (:class:`pyignite.protocol.affinity.
     KeySplit`): every key is encoded once, and the binary types it needed were registered for the
     whole request before any part is sent. The frame header (length, request id) is stamped when a
-    part is sent.
+    part is sent. ``frame``: ``bytes(req.frame)``, if the caller cuts several parts (one copy).
     """
-    frame = bytes(req.frame)  # slices of bytes are the cheapest pieces to join
+    if frame is None:
+        frame = bytes(req.frame)  # slices of bytes are the cheapest pieces to join
     pieces = [frame[: offsets[0] - 4], _INT.pack(len(indices))]  # the i32 count precedes the first item
     add = pieces.append
     for i in indices:

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import itertools
 import socket
+import struct
 import threading
 import uuid
 from collections import OrderedDict
@@ -68,6 +69,9 @@ __all__ = [
     "DEFAULT_CONNECT_TIMEOUT", "Handshake", "MAX_PENDING_NOTIFICATIONS", "NotificationListener", "RECV_SIZE",
     "RequestTimeoutError", "Session",
 ]
+
+#: a reply's length, request id and flags (protocol >= 1.4.0): what :meth:`Session.plain_reply` checks
+_PLAIN = struct.Struct("<iqh")
 
 #: Connecting and the handshake are bounded even when no operation timeout is set, so a silent peer
 #: never hangs ``connect()``.
@@ -233,6 +237,20 @@ class Session:
                 continue
             out.append((header, frame))
         return out
+
+    def plain_reply(self, chunk: Union[bytes, bytearray, memoryview], request_id: int) -> Optional[bytes]:
+        """The hot path's shortcut past :meth:`replies`: if ``chunk`` is exactly one whole reply to
+        ``request_id`` with flags 0 (a success: no error, no topology change, not a notification)
+        and nothing is buffered, account for it and return its frame (the bytes after the length;
+        its payload starts at offset 10). Otherwise ``None``, with nothing consumed: the caller
+        feeds ``chunk`` to :meth:`replies` as always. Protocol >= 1.4.0 only."""
+        if len(chunk) < 14 or not self.flags_header or self._frames._buf:
+            return None
+        length, rid, flags = _PLAIN.unpack_from(chunk, 0)
+        if flags or rid != request_id or length != len(chunk) - 4:
+            return None
+        self._received += 1
+        return bytes(chunk[4:])
 
     # --- notifications (see the module docstring) -----------------------------------------------
 
