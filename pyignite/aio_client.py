@@ -368,20 +368,36 @@ class AioClient(BaseClient):
         """:meth:`pyignite.client.Client._plain` for asyncio: where it applies, the coroutine of
         :meth:`_plain_send` (no Request, one coroutine instead of ``_execute`` and ``_send``);
         else :data:`SLOW`."""
-        conn = self._conn
-        if (self._pa is not None or self._txs.active or self._abandoned or conn is None or conn._writer is None
-                or conn._broken is not None or self._settings.events.query_monitoring()):
+        if self._txs.active or self._abandoned or self._settings.events.query_monitoring():
             return SLOW
+        pa = self._pa
+        if pa is None:
+            conn = self._conn
+            if conn is None or conn._writer is None or conn._broken is not None:
+                return SLOW
+        else:
+            conn = pa.plain_route(ref.cache_id, key, self._ctx, time.monotonic())
+            if conn is None:
+                return SLOW
         frame = plain_request(ref, op_code, key, value)
         if frame is None:
             return SLOW
-        return self._plain_send(conn, frame, ref, key, parse)
+        return self._plain_send(conn, frame, ref, key, parse, pa)
 
-    async def _plain_send(self, conn: AioConnection, frame: bytearray, ref: CacheRef, key: Any, parse: Any) -> Any:
+    async def _plain_send(self, conn: AioConnection, frame: bytearray, ref: CacheRef, key: Any, parse: Any,
+                          pa: Optional[PartitionAwareness]) -> Any:
+        error = None
         try:
             header, reply = await conn.request(frame)
         except SocketError as exc:
-            return await self._retry(Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None)), exc)
+            error = exc
+        finally:
+            if pa is not None:
+                pa.observe(conn)
+        if error is not None:
+            if pa is not None:  # the node died under the request: as in _execute_pa
+                pa.retry_elsewhere(conn, self._conn, time.monotonic())
+            return await self._retry(Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None)), error)
         if not header.status:
             if parse is None:
                 return None

@@ -413,22 +413,41 @@ class Client(BaseClient):
         from the cache's prefix (:func:`~pyignite.protocol.cache_ops.plain_request`) and a plain
         success read straight off the socket (``Connection.request(..., plain=True)``).
 
-        It applies outside transactions, without partition awareness, query monitoring or cursors
-        to close, on a live plain-TCP connection, to keys and values of the common types; else it
-        returns :data:`SLOW` and the caller takes the general path (:meth:`_execute`). Errors,
-        replies with anything in their header and values that need more than the inline decoders
-        are finished by the general code, as is a connection failure (the retry policy)."""
-        conn = self._conn
-        if (self._pa is not None or self._txs.active or self._abandoned or conn is None or conn._rview is None
-                or conn._broken is not None or self._settings.events.query_monitoring()):
+        It applies outside transactions, without query monitoring or cursors to close, on a live
+        plain-TCP connection -- with partition awareness, the key's node's when routing needs
+        nothing done first (:meth:`PartitionAwareness.plain_route`) -- to keys and values of the
+        common types; else it returns :data:`SLOW` and the caller takes the general path
+        (:meth:`_execute`). Errors, replies with anything in their header and values that need more
+        than the inline decoders are finished by the general code, as is a connection failure
+        (the retry policy)."""
+        if self._txs.active or self._abandoned or self._settings.events.query_monitoring():
+            return SLOW
+        pa = self._pa
+        if pa is None:
+            conn = self._conn
+            if conn is None:
+                return SLOW
+        else:
+            conn = pa.plain_route(ref.cache_id, key, self._ctx, time.monotonic())
+            if conn is None:
+                return SLOW
+        if conn._rview is None or conn._broken is not None:
             return SLOW
         frame = plain_request(ref, op_code, key, value)
         if frame is None:
             return SLOW
+        error = None
         try:
             reply = conn.request(frame, True)
         except SocketError as exc:
-            return self._retry(Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None)), exc)
+            error = exc
+        finally:
+            if pa is not None:
+                pa.observe(conn)
+        if error is not None:
+            if pa is not None:  # the node died under the request: as in _execute_pa
+                pa.retry_elsewhere(conn, self._conn, time.monotonic())
+            return self._retry(Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None)), error)
         if type(reply) is bytes:
             if parse is None:
                 return None

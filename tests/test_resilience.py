@@ -549,11 +549,16 @@ MULTI_OPS = (op.OP_CACHE_GET_ALL, op.OP_CACHE_PUT_ALL, op.OP_CACHE_CONTAINS_KEYS
              op.OP_CACHE_CLEAR_KEYS)
 
 
+SINGLE_OPS = (op.OP_CACHE_GET, op.OP_CACHE_PUT, op.OP_CACHE_CONTAINS_KEY, op.OP_CACHE_GET_AND_PUT)
+
+
 class _Sent:
-    """Frames of multi-key requests as they were written: (node UUID, op code, keys)."""
+    """Frames of multi-key requests as they were written: (node UUID, op code, keys); and of the
+    single-key requests of the plain path (``singles``)."""
 
     def __init__(self) -> None:
         self.parts: List[Tuple[Any, int, List[Any]]] = []
+        self.singles: List[Tuple[Any, int, Any]] = []  # single-key requests: (node UUID, op code, key)
         self.ctx: Any = None  # the binary registry to decode Complex object keys with
 
     def record(self, conn: Any, frame: bytearray) -> None:
@@ -561,6 +566,9 @@ class _Sent:
         from pyignite.protocol.frames import op_code_of
 
         code = op_code_of(frame)
+        if code in SINGLE_OPS:
+            self.singles.append((conn.node_uuid, code, decode(frame, 19, self.ctx)[0]))
+            return
         if code not in MULTI_OPS:
             return
         count = int.from_bytes(frame[19:23], "little", signed=True)  # after the cache prefix
@@ -687,6 +695,75 @@ def test_multi_key_operations_go_to_the_primary_nodes(cluster3: Any, flavor: str
             mark = len(SENT.parts)
             assert plain.get_cache(name).get_all(items) == {}
             assert len(SENT.parts) == mark + 1
+    finally:
+        helper.get_cache(name).destroy()
+        truth.close()
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("flavor", ["sync", "aio"])
+def test_the_plain_path_goes_to_the_primary_nodes(cluster3: Any, flavor: str) -> None:
+    """get/put/contains_key/get_and_put of int and str keys by a partition-aware client take the
+    plain path (Client._plain / AioClient._plain, no query listener) and each goes to its key's
+    primary node, as the cluster files the keys."""
+    from pyignite.api_base import SLOW
+    from pyignite.protocol.cache_ops import NO_VALUE, parse_value
+
+    from .test_partition_awareness import Truth
+
+    truth = Truth(cluster3.ports[:3])
+    helper = truth.clients[0]
+    name = helper.create_cache(unique_name("pa_plain")).name
+    keys = [i * 7919 for i in range(12)] + [f"key-{i}" for i in range(12)] + ["ключ", -(2**63)]
+    nodes = [("127.0.0.1", p) for p in cluster3.ports[:3]]
+    ops = [(op.OP_CACHE_PUT, "put"), (op.OP_CACHE_GET, "get"), (op.OP_CACHE_CONTAINS_KEY, "contains_key"),
+           (op.OP_CACHE_GET_AND_PUT, "get_and_put")]
+    try:
+        truth.put_all(name, [(k, None) for k in keys])
+        owner = truth.primaries(name)
+        assert len(set(owner.values())) == 3
+
+        def check(results: List[Any]) -> None:
+            assert results == ([None, "v", True, "v"] * len(keys))
+            assert len(SENT.singles) == 4 * len(keys)
+            wrong = [(code, key) for node_id, code, key in SENT.singles if node_id != owner[key]]
+            assert not wrong, wrong
+
+        if flavor == "sync":
+            with RecordingClient().connect(nodes) as client:
+                cache = client.get_cache(name)
+                for key in keys:  # the first requests map the cache and make its prefixes
+                    cache.get(key)
+                    cache.get_and_put(key, "v")
+                    cache.contains_key(key)
+                assert client._plain(cache._ref, op.OP_CACHE_GET, keys[0], NO_VALUE, parse_value) is not SLOW
+                SENT.singles.clear()
+                results = []
+                for key in keys:
+                    for _, method in ops:
+                        call = getattr(cache, method)
+                        results.append(call(key, "v") if method in ("put", "get_and_put") else call(key))
+                check(results)
+        else:
+            async def run() -> None:
+                async with RecordingAioClient().connect(nodes) as client:
+                    cache = client.get_cache(name)
+                    for key in keys:
+                        await cache.get(key)
+                        await cache.get_and_put(key, "v")
+                        await cache.contains_key(key)
+                    plain = client._plain(cache._ref, op.OP_CACHE_GET, keys[0], NO_VALUE, parse_value)
+                    assert plain is not SLOW
+                    assert await plain == "v"
+                    SENT.singles.clear()
+                    results = []
+                    for key in keys:
+                        for _, method in ops:
+                            call = getattr(cache, method)
+                            results.append(await (call(key, "v") if method in ("put", "get_and_put") else call(key)))
+                    check(results)
+
+            _run(run())
     finally:
         helper.get_cache(name).destroy()
         truth.close()

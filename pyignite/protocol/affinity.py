@@ -709,6 +709,22 @@ class PartitionAwareness:
             self.pool.lost_node(node_id, now)
         return conn
 
+    def plain_route(self, cache_id: int, key: Any, ctx: CodecContext, now: float) -> Any:
+        """For the facades' plain single-key path (``Client._plain``): the live pool connection to
+        the primary node of ``key`` when routing needs nothing done first -- the cache's map is
+        current, no upkeep is due, the key has a hash code and its node a live connection. ``None``
+        otherwise: the general path (:meth:`refresh_due`, :meth:`routed`) then refreshes, falls
+        back to the default connection or marks the node for reconnection, as it always does."""
+        if self.refresh_due(cache_id, now):
+            return None
+        aff = self.router.affinity(cache_id)
+        if aff is None:
+            return None
+        h = key_hash(aff, key, ctx)
+        if h is None:
+            return None
+        return self.pool.connection(aff.node_for_hash(h))
+
     def split(self, split: KeySplit, ctx: CodecContext, now: float) -> Dict[Any, List[int]]:
         """Group the items of a multi-key request -- their indices in ``split.items`` -- by the live
         pool connection to their primary node (``None``: the default connection -- keys that cannot
