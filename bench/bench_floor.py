@@ -453,9 +453,23 @@ def rows_for(sizes: List[int]) -> List[Tuple[str, str, str, bool]]:
     return rows + FOOTPRINT_ROWS
 
 
+def paired(results: Dict[str, List[Dict[str, float]]], a: str, b: str, key: str) -> Optional[float]:
+    """The median over rounds of ``a``'s figure divided by ``b``'s in the same round (``b`` may be
+    "floor", measured in slices alternating with the client's). Pairing within a round is what
+    cancels the machine's drift: in a slow round both sides are slow. A ratio of the two columns'
+    medians would mix rounds (with rounds at 0.76, 0.93 and 0.90 it can say 0.76)."""
+    ratios = [x[key] / y[key] for x, y in zip(results[a], results[b])
+              if x.get(key) and y.get(key)]
+    return statistics.median(ratios) if ratios else None
+
+
 def print_floor_table(title: str, rows: List[Tuple[str, str, Optional[float], Optional[float], Optional[float]]],
-                      file: Any = None, before: Optional[List[Optional[float]]] = None) -> str:
-    """| operation | unit | ours | official | floor | ours/floor | ours/official | (before, its /floor) |"""
+                      file: Any = None, before: Optional[List[Optional[float]]] = None,
+                      ratios: Optional[List[Tuple[Optional[float], Optional[float]]]] = None) -> str:
+    """| operation | unit | ours | official | floor | ours/floor | ours/official | (before, its /floor) |
+
+    ``ratios``: each row's (ours/floor, ours/official) as :func:`paired` medians; without them, the
+    ratios of the medians."""
     from bench.common import _fmt
 
     head = "| operation | unit | pyignite | official 0.6.1 | raw floor | ours/floor | ours/official |"
@@ -465,8 +479,10 @@ def print_floor_table(title: str, rows: List[Tuple[str, str, Optional[float], Op
         rule += "---:|---:|"
     lines = [f"## {title}", "", head, rule]
     for i, (op, unit, ours, theirs, floor) in enumerate(rows):
-        of = f"{ours / floor:.2f}" if ours and floor else "-"
-        ot = f"{ours / theirs:.2f}x" if ours and theirs else "-"
+        rf, rt = ratios[i] if ratios is not None else (
+            ours / floor if ours and floor else None, ours / theirs if ours and theirs else None)
+        of = f"{rf:.2f}" if rf else "-"
+        ot = f"{rt:.2f}x" if rt else "-"
         line = f"| {op} | {unit} | {_fmt(ours)} | {_fmt(theirs)} | {_fmt(floor)} | {of} | {ot} |"
         if before is not None:
             b = before[i]
@@ -526,16 +542,20 @@ def main(argv: Optional[List[str]] = None) -> None:
             vals = [r[key] for r in results[who] if key in r]
             return statistics.median(vals) if vals else None
 
-        table = []
+        table, ratios = [], []
         for name, unit, key, _lower in rows_for(sizes):
             table.append((name, unit, med("ours", key), med("official", key), med("floor", key)))
+            ratios.append((paired(results, "ours", "floor", key), paired(results, "ours", "official", key)))
         print_floor_table(
             f"Floor: ours, the official client and a raw socket on one node (medians of {args.rounds} "
-            f"rounds x {args.slices} alternating slices, {args.seconds} s per row)", table,
-            before=[med("baseline", key) for _n, _u, key, _l in rows_for(sizes)] if args.baseline else None)
+            f"rounds x {args.slices} alternating slices, {args.seconds} s per row; the ratios are medians "
+            f"of each round's own ratio)", table,
+            before=[med("baseline", key) for _n, _u, key, _l in rows_for(sizes)] if args.baseline else None,
+            ratios=ratios)
         save_results("floor", {"rounds": args.rounds, "slices": args.slices, "seconds": args.seconds,
                                "sizes": sizes, "raw": results,
-                               "rows": [dict(zip(("operation", "unit", "ours", "theirs", "floor"), r)) for r in table]})
+                               "rows": [dict(zip(("operation", "unit", "ours", "theirs", "floor", "ours/floor",
+                                                  "ours/official"), (*r, *q))) for r, q in zip(table, ratios)]})
 
     if args.port is not None:
         run(args.port)

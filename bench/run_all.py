@@ -149,6 +149,8 @@ def parse_tables(text: str) -> List[Dict[str, Any]]:
                 rows.append({
                     "title": title, "operation": cells[0], "unit": cells[1],
                     "ours": _number(cells[2]), "theirs": _number(cells[3]), "floor": _number(cells[4]),
+                    # its ratios are medians of each round's own ratio: kept as printed
+                    "ours/floor": _number(cells[5]), "ratio": _number(cells[6].rstrip("x")),
                 })
             continue
         m = _ROW.match(line)
@@ -300,14 +302,24 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores, Linux {platform.release()}"
 
 
+def ratios_of(row: Dict[str, Any]) -> Tuple[Optional[float], Optional[float]]:
+    """A row's (ours/official, ours/floor): as its benchmark gave them (bench_floor: medians of
+    paired rounds), else from the row's figures."""
+    ours, theirs, floor = row.get("ours"), row.get("theirs"), row.get("floor")
+    rt = row.get("ratio") or (ours / theirs if ours and theirs else None)
+    rf = row.get("ours/floor") or (ours / floor if ours and floor else None)
+    return rt, rf
+
+
 def table(rows: List[Dict[str, Any]]) -> str:
     """The one table, as Markdown."""
     lines = ["| benchmark | operation | unit | pyignite | official 0.6.1 | ratio | raw-socket floor | ours/floor |",
              "|---|---|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         ours, theirs, floor = r["ours"], r["theirs"], r["floor"]
-        ratio = f"{ours / theirs:.2f}x" if ours and theirs else "-"
-        of = f"{ours / floor:.2f}" if ours and floor else "-"
+        rt, rf = ratios_of(r)
+        ratio = f"{rt:.2f}x" if rt else "-"
+        of = f"{rf:.2f}" if rf else "-"
         lines.append(f"| {r['benchmark']} | {r['operation']} | {r['unit']} | {common._fmt(ours)} | "
                      f"{common._fmt(theirs)} | {ratio} | {common._fmt(floor)} | {of} |")
     return "\n".join(lines) + "\n"

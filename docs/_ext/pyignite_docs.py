@@ -289,8 +289,11 @@ class BenchmarksDirective(SphinxDirective):
             "     - ours/floor",
         ]
         for row in summary["rows"]:
-            ours, theirs = row.get("ours"), row.get("theirs")
-            ratio = f"{ours / theirs:.2f}x" if ours and theirs else "--"
+            ours, theirs, floor = row.get("ours"), row.get("theirs"), row.get("floor")
+            # bench_floor's rows carry their ratios (medians of each round's own ratio)
+            rt = row.get("ratio") or (ours / theirs if ours and theirs else None)
+            rf = row.get("ours/floor") or (ours / floor if ours and floor else None)
+            ratio = f"{rt:.2f}x" if rt else "--"
             op = row["operation"].replace("*", r"\*").replace("`", "'")
             lines += [
                 f"   * - {op}",
@@ -300,7 +303,7 @@ class BenchmarksDirective(SphinxDirective):
                 f"     - {_fmt_rate(theirs)}",
                 f"     - {ratio}",
                 f"     - {_fmt_rate(row.get('floor'))}",
-                f"     - {ours / row['floor']:.2f}" if ours and row.get("floor") else "     - --",
+                f"     - {rf:.2f}" if rf else "     - --",
             ]
         node = nodes.container()
         self.state.nested_parse(StringList(lines, source="<pyignite-benchmarks>"), self.content_offset, node)
