@@ -388,7 +388,10 @@ class AioClient(BaseClient):
                           pa: Optional[PartitionAwareness]) -> Any:
         error = None
         try:
-            header, reply = await conn.request(frame)
+            if conn.timeout is None and not conn._write_paused:
+                header, reply = await conn.submit(frame)  # request() without its coroutine
+            else:
+                header, reply = await conn.request(frame)
         except SocketError as exc:
             error = exc
         finally:

@@ -34,7 +34,7 @@ VALUE = "value-" + "x" * 26
 #: path of Request objects; 43, 42, 41, 45 before the fast paths)
 SYNC_BUDGET = {"get": 10, "put": 10, "contains_key": 10, "get_and_put": 10}
 #: asyncio: every call the event loop makes while the operation runs is counted too (one task,
-#: nothing else pending): 42 and 41 today by AioClient._plain, 47 by the general path, 81 before
+#: nothing else pending): 41 and 40 today by AioClient._plain, 47 by the general path, 81 before
 #: the fast paths
 AIO_BUDGET = {"get": 44, "put": 44}
 

@@ -406,6 +406,15 @@ class FlakyAioConnection(AioConnection):
             return await super().request(frame, sent)
         return await super().request(frame, on_sent)
 
+    def submit(self, frame: bytearray) -> Any:  # the plain path's way in (request() also comes here, disarmed)
+        mode, self.arm = self.arm, None
+        if mode == "before":
+            self._fail(OSError("injected: broken before the write"))
+        fut = super().submit(frame)
+        if mode == "after":
+            self._fail(OSError("injected: broken after the write"))
+        return fut
+
 
 class FlakyAioClient(AioClient):
     _connection_class = FlakyAioConnection
@@ -605,9 +614,9 @@ class RecordingConnection(Connection):
 
 
 class RecordingAioConnection(AioConnection):
-    async def request(self, frame: bytearray, on_sent: Any = None) -> Any:
+    def submit(self, frame: bytearray) -> Any:  # every request passes here (request() too)
         SENT.record(self, frame)
-        return await super().request(frame, on_sent)
+        return super().submit(frame)
 
 
 class RecordingClient(Client):

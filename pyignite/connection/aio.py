@@ -251,36 +251,50 @@ class AioConnection(Session):
         if (self._write_paused and writer is not None
                 and writer.transport.get_write_buffer_size() > WRITE_BUFFER_LIMIT):
             await self._drain()
-            writer = self._writer  # the connection may have broken meanwhile
+        fut = self.submit(frame)  # (it checks whether the connection broke meanwhile)
+        request_id = _REQ_ID.unpack_from(frame, 6)[0]
+        timer = None
+        try:
+            if on_sent is not None:
+                on_sent(request_id)
+            timeout = self.timeout
+            if timeout is not None:
+                timer = self._loop.call_later(timeout, self._expire, fut, self.mark())  # type: ignore[union-attr]
+            return await fut
+        finally:
+            if timer is not None:
+                timer.cancel()
+            self._pending.pop(request_id, None)
+
+    def submit(self, frame: bytearray) -> asyncio.Future:
+        """Stamp ``frame`` with a request id, queue it for writing and return the future of its reply
+        (``(header, frame)``): :meth:`request` without the coroutine, for a caller that awaits the
+        future itself and needs neither a timeout nor the wait for a full write buffer (the plain
+        path, ``AioClient._plain``, when ``timeout`` is None and writing is not paused). Raises
+        :class:`SocketError` if the connection is broken. A future whose caller was cancelled keeps
+        its entry until its reply arrives (and is dropped) or the connection ends."""
+        writer = self._writer
         if writer is None or self._broken is not None:
             raise self._broken or self.closed_error()
         loop = self._loop
-        assert loop is not None
         request_id = next(self._ids)  # Session.stamp, inline (the hot path)
         _LEN.pack_into(frame, 0, len(frame) - 4)
         _REQ_ID.pack_into(frame, 6, request_id)
         fut: asyncio.Future = asyncio.Future(loop=loop)  # (loop.create_future, one call less)
         pending = self._pending
         pending[request_id] = fut
-        timer = None
-        try:
-            if self._out:
-                self._out.append(frame)  # a flush is scheduled for this loop turn
-            elif len(pending) == 1:
+        if self._out:
+            self._out.append(frame)  # a flush is scheduled for this loop turn
+        elif len(pending) == 1:
+            try:
                 writer.transport.write(frame)  # alone in flight: write now, waiting a loop turn only adds latency
-            else:
-                loop.call_soon(self._flush)
-                self._out.append(frame)
-            if on_sent is not None:
-                on_sent(request_id)
-            timeout = self.timeout
-            if timeout is not None:
-                timer = loop.call_later(timeout, self._expire, fut, self.mark())
-            return await fut
-        finally:
-            if timer is not None:
-                timer.cancel()
-            self._pending.pop(request_id, None)
+            except BaseException:
+                del pending[request_id]
+                raise
+        else:
+            loop.call_soon(self._flush)  # type: ignore[union-attr]
+            self._out.append(frame)
+        return fut
 
     async def _drain(self) -> None:
         """Wait until the transport's write buffer is below the limit (one drainer at a time).
