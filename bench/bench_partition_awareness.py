@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import socket
+import statistics
 import struct
 import sys
 import time
@@ -151,7 +152,7 @@ class RawNodes:
             sock.close()
 
 
-def _routed(client: Client, build: Callable[[int], Any], keys: List[int]) -> List[Tuple[int, bytes]]:
+def _routed(client: Any, build: Callable[[int], Any], keys: List[int]) -> List[Tuple[int, bytes]]:
     """``(port, frame)`` of each key's request, to the node ``client`` sends it to."""
     from pyignite.protocol.frames import stamp
     from pyignite.utils import cache_id
@@ -221,6 +222,26 @@ async def _bench_aio(nodes: List[Any], aware: bool, seconds: float, repeat: int,
         out[f"aio put {mode}"] = await rate_tasks(lambda k: cache.put(k, VALUE), seconds, repeat)
         out[f"aio get 64 {mode}"] = await rate_tasks(cache.get, seconds, repeat, TASKS64)
         out[f"aio put 64 {mode}"] = await rate_tasks(lambda k: cache.put(k, VALUE), seconds, repeat, TASKS64)
+        # ours against the floor in alternating slices (A B A B...), the median of each pair's ratio:
+        # the rows above take the best of separate runs, minutes apart from their floor
+        from pyignite.protocol import cache_ops
+        from pyignite.protocol.cache_ops import CacheRef
+
+        ref = CacheRef(CACHE)
+        seq64 = [(t * 7919 + n * 31) % KEYS for n in range(20) for t in range(TASKS64)]
+        conns = client._pa.pool.connections() if client._pa else [client.connection]
+        raw = RawNodes(sorted({c.port for c in conns}))
+        try:
+            for name, op, build in (("get", cache.get, lambda k: cache_ops.get(ref, k)),
+                                    ("put", lambda k: cache.put(k, VALUE), lambda k: cache_ops.put(ref, k, VALUE))):
+                requests = _routed(client, build, seq64)
+                ratios = []
+                for _ in range(6):
+                    mine = await rate_tasks(op, seconds / 2, 1, TASKS64)
+                    ratios.append(mine / raw.rate(requests, TASKS64, seconds / 2, 1))
+                out[f"paired aio {name} 64 {mode}"] = statistics.median(ratios)
+        finally:
+            raw.close()
         out[f"aio get_all {mode}"] = await rate_tasks(
             lambda k: cache.get_all(BATCHES[k % len(BATCHES)]), seconds, repeat)
 
@@ -361,6 +382,12 @@ def main() -> None:
             floor = ours.get(f"floor {key} {mode}")
             if floor:
                 print(f"  {label}, partition awareness {mode}: {ours[f'{key} {mode}'] / floor:.2f}")
+    print("Asyncio, 64 tasks, ours / the raw floor measured in alternating slices (medians of 6 pairs):")
+    for key in ("get", "put"):
+        for mode in ("on", "off"):
+            paired = ours.get(f"paired aio {key} 64 {mode}")
+            if paired:
+                print(f"  aio {key}, {TASKS64} tasks, partition awareness {mode}: {paired:.2f}")
     print("What partition awareness gains (on / off):")
     for key, label in LABELS:
         print(f"  {label}: pyignite {ours[f'{key} on'] / ours[f'{key} off']:.2f}x, "

@@ -455,6 +455,13 @@ class Client(BaseClient):
                 return parse(reply, 10, self._ctx)  # the payload of a plain reply: after request id and flags
             except Exception:  # a binary type to fetch first, or a garbled value: the general path says
                 reply = (parse_response_header(reply, True), reply)
+        elif not reply[0].status:  # read by another thread (or not plain): the success path of _send
+            if parse is None:
+                return None
+            try:
+                return parse(reply[1], reply[0].payload_offset, self._ctx)
+            except Exception:
+                pass
         req = Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None))
         return self._read_reply(req, conn, reply[0], reply[1])
 
