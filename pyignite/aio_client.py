@@ -65,7 +65,7 @@ from pyignite.monitoring import EventDispatcher, logger
 from pyignite.protocol import cluster_ops  # node discovery for partition awareness
 from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, KeySplit, PartitionAwareness
 from pyignite.protocol.cache_ops import CacheRef, plain_request
-from pyignite.protocol.frames import op_code_of
+from pyignite.protocol.frames import op_code_of, parse_response_header
 from pyignite.protocol.keepalive import KeepAlive, endpoint_addresses, idle_timeout_request
 from pyignite.protocol.request import Request, read_response, typed_reply
 from pyignite.protocol.retry import connection_lost, decide, mark_unsent
@@ -389,9 +389,9 @@ class AioClient(BaseClient):
         error = None
         try:
             if conn.timeout is None and not conn._write_paused:
-                header, reply = await conn.submit(frame)  # request() without its coroutine
+                reply = await conn.submit(frame)  # request() without its coroutine
             else:
-                header, reply = await conn.request(frame)
+                reply = await conn.request(frame)
         except SocketError as exc:
             error = exc
         finally:
@@ -401,15 +401,22 @@ class AioClient(BaseClient):
             if pa is not None:  # the node died under the request: as in _execute_pa
                 pa.retry_elsewhere(conn, self._conn, time.monotonic())
             return await self._retry(Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None)), error)
-        if not header.status:
+        if type(reply) is bytes:  # a plain success, its payload after request id and flags
             if parse is None:
                 return None
             try:
-                return parse(reply, header.payload_offset, self._ctx)
+                return parse(reply, 10, self._ctx)
             except Exception:  # a binary type to fetch first, or a garbled value: the general path says
+                reply = (parse_response_header(reply, True), reply)
+        elif not reply[0].status:
+            if parse is None:
+                return None
+            try:
+                return parse(reply[1], reply[0].payload_offset, self._ctx)
+            except Exception:
                 pass
         return await self._read_reply(Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None)),
-                                      conn, header, reply)
+                                      conn, reply[0], reply[1])
 
     async def _execute_monitored(self, req: Request, conn: AioConnection, events: EventDispatcher) -> Any:
         """:meth:`_execute` with query events and DEBUG records (see :mod:`pyignite.monitoring`)."""

@@ -38,7 +38,7 @@ import struct
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from pyignite.exceptions import SocketError
-from pyignite.protocol.frames import ResponseHeader
+from pyignite.protocol.frames import ResponseHeader, parse_response_header
 from pyignite.protocol.session import RECV_SIZE, Handshake, RequestTimeoutError, Session
 
 __all__ = ["AioConnection", "RequestTimeoutError"]
@@ -201,15 +201,15 @@ class AioConnection(Session):
         if self._broken is not None:
             return
         try:
-            replies = self.replies(chunk)
+            replies = self.replies_by_id(chunk)
         except Exception as exc:  # a garbled stream
             self._fail(exc)
             return
         pending = self._pending
-        for reply in replies:
-            fut = pending.pop(reply[0].request_id, None)
+        for request_id, reply in replies:
+            fut = pending.pop(request_id, None)
             if fut is not None and not fut.done():  # else: its caller gave up; drop it
-                fut.set_result(reply)
+                fut.set_result(reply)  # a plain success as its frame alone (see submit)
 
     def _on_lost(self, exc: Optional[BaseException]) -> None:
         """The stream ended (``exc``: why, ``None`` for a clean end of stream)."""
@@ -260,7 +260,10 @@ class AioConnection(Session):
             timeout = self.timeout
             if timeout is not None:
                 timer = self._loop.call_later(timeout, self._expire, fut, self.mark())  # type: ignore[union-attr]
-            return await fut
+            reply = await fut
+            if type(reply) is bytes:  # a plain success (Session.replies_by_id): its header after all
+                return parse_response_header(reply, True), reply
+            return reply
         finally:
             if timer is not None:
                 timer.cancel()
@@ -268,7 +271,8 @@ class AioConnection(Session):
 
     def submit(self, frame: bytearray) -> asyncio.Future:
         """Stamp ``frame`` with a request id, queue it for writing and return the future of its reply
-        (``(header, frame)``): :meth:`request` without the coroutine, for a caller that awaits the
+        -- the frame alone (``bytes``, payload at offset 10) for a plain success, else ``(header,
+        frame)`` (:meth:`Session.replies_by_id`): :meth:`request` without the coroutine, for a caller that awaits the
         future itself and needs neither a timeout nor the wait for a full write buffer (the plain
         path, ``AioClient._plain``, when ``timeout`` is None and writing is not paused). Raises
         :class:`SocketError` if the connection is broken. A future whose caller was cancelled keeps

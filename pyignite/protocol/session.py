@@ -72,6 +72,7 @@ __all__ = [
 
 #: a reply's length, request id and flags (protocol >= 1.4.0): what :meth:`Session.plain_reply` checks
 _PLAIN = struct.Struct("<iqh")
+_ID_FLAGS = struct.Struct("<qh")
 
 #: Connecting and the handshake are bounded even when no operation timeout is set, so a silent peer
 #: never hangs ``connect()``.
@@ -236,6 +237,33 @@ class Session:
                 self._route_notification(header, frame)
                 continue
             out.append((header, frame))
+        return out
+
+    def replies_by_id(self, chunk: Union[bytes, bytearray, memoryview]) -> List[Tuple[int, Any]]:
+        """:meth:`replies` for the asyncio transport's hot path: ``(request id, reply)`` of every
+        reply completed, where ``reply`` is the frame alone (``bytes``, its payload at offset 10)
+        for a plain success -- flags 0: no error, no topology change, not a notification -- and
+        the ``(header, frame)`` of :meth:`replies` for any other. Notifications are routed as there.
+        """
+        out: List[Tuple[int, Any]] = []
+        if not self.flags_header:
+            return [(reply[0].request_id, reply) for reply in self.replies(chunk)]
+        unpack = _ID_FLAGS.unpack_from
+        for frame in self._frames.take(chunk):
+            if len(frame) >= 10:
+                request_id, flags = unpack(frame, 0)
+                if not flags:
+                    self._received += 1
+                    out.append((request_id, frame))
+                    continue
+            header = parse_response_header(frame, True)
+            self._received += 1
+            if header.topology is not None:
+                self.topology = header.topology
+            if header.flags & FLAG_NOTIFICATION:
+                self._route_notification(header, frame)
+                continue
+            out.append((header.request_id, (header, frame)))
         return out
 
     def plain_reply(self, chunk: Union[bytes, bytearray, memoryview], request_id: int) -> Optional[bytes]:
