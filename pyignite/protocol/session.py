@@ -50,7 +50,8 @@ from collections import OrderedDict
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from pyignite.exceptions import AuthenticationError, HandshakeError, ParseError, RequestTimeoutError, SocketError
-from pyignite.protocol.frames import (
+from pyignite.protocol.frames import (  # _ID_FLAGS: a reply's request id and flags
+    _ID_FLAGS,
     FLAG_NOTIFICATION,
     FrameBuffer,
     ResponseHeader,
@@ -72,7 +73,6 @@ __all__ = [
 
 #: a reply's length, request id and flags (protocol >= 1.4.0): what :meth:`Session.plain_reply` checks
 _PLAIN = struct.Struct("<iqh")
-_ID_FLAGS = struct.Struct("<qh")
 
 #: Connecting and the handshake are bounded even when no operation timeout is set, so a silent peer
 #: never hangs ``connect()``.
