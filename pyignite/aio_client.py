@@ -64,10 +64,10 @@ from pyignite.exceptions import CacheError, ParseError, ReconnectError, SocketEr
 from pyignite.monitoring import EventDispatcher, logger
 from pyignite.protocol import cluster_ops  # node discovery for partition awareness
 from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, KeySplit, PartitionAwareness
-from pyignite.protocol.cache_ops import CacheRef, plain_request
-from pyignite.protocol.frames import op_code_of, parse_response_header
+from pyignite.protocol.cache_ops import CacheRef, plain_as_request, plain_request
+from pyignite.protocol.frames import op_code_of
 from pyignite.protocol.keepalive import KeepAlive, endpoint_addresses, idle_timeout_request
-from pyignite.protocol.request import Request, read_response, typed_reply
+from pyignite.protocol.request import UNFINISHED, Request, header_and_frame, quick_result, read_response, typed_reply
 from pyignite.protocol.retry import connection_lost, decide, mark_unsent
 from pyignite.transaction import AioTransaction, ContextTxBinding
 
@@ -342,17 +342,12 @@ class AioClient(BaseClient):
         events = self._settings.events
         if events.query_monitoring():
             return await self._execute_monitored(req, conn, events)
-        header, frame = await conn.request(req.frame)
-        # the success path inline, as in Client._send (anything unusual takes the whole way below)
-        parse = req.parse
-        if not header.status and req.on_reply is None:
-            if parse is None:
-                return None
-            try:
-                return parse(frame, header.payload_offset, self._ctx)
-            except Exception:
-                pass
-        return await self._read_reply(req, conn, header, frame)
+        reply = await conn.request(req.frame)
+        if req.on_reply is None:  # the success path first, as in Client._send
+            value = quick_result(reply, req.parse, self._ctx)
+            if value is not UNFINISHED:
+                return value
+        return await self._read_reply(req, conn, reply[0], reply[1])
 
     async def _read_reply(self, req: Request, conn: AioConnection, header: Any, frame: bytes) -> Any:
         """Parse the reply to ``req``, fetching the binary types it names first if needed."""
@@ -397,26 +392,17 @@ class AioClient(BaseClient):
         finally:
             if pa is not None:
                 pa.observe(conn)
+        if error is None:
+            result = quick_result(reply, parse, self._ctx)  # a plain success as its frame alone, most often
+            if result is not UNFINISHED:
+                return result
+        req = plain_as_request(ref, frame, key, parse)
         if error is not None:
             if pa is not None:  # the node died under the request: as in _execute_pa
                 pa.retry_elsewhere(conn, self._conn, time.monotonic())
-            return await self._retry(Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None)), error)
-        if type(reply) is bytes:  # a plain success, its payload after request id and flags
-            if parse is None:
-                return None
-            try:
-                return parse(reply, 10, self._ctx)
-            except Exception:  # a binary type to fetch first, or a garbled value: the general path says
-                reply = (parse_response_header(reply, True), reply)
-        elif not reply[0].status:
-            if parse is None:
-                return None
-            try:
-                return parse(reply[1], reply[0].payload_offset, self._ctx)
-            except Exception:
-                pass
-        return await self._read_reply(Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None)),
-                                      conn, reply[0], reply[1])
+            return await self._retry(req, error)
+        header, data = header_and_frame(reply)
+        return await self._read_reply(req, conn, header, data)
 
     async def _execute_monitored(self, req: Request, conn: AioConnection, events: EventDispatcher) -> Any:
         """:meth:`_execute` with query events and DEBUG records (see :mod:`pyignite.monitoring`)."""

@@ -99,10 +99,10 @@ from pyignite.exceptions import CacheError, ParseError, ReconnectError, SocketEr
 from pyignite.monitoring import EventDispatcher, logger
 from pyignite.protocol import cluster_ops  # node discovery for partition awareness
 from pyignite.protocol.affinity import PA_CONNECT_TIMEOUT, KeySplit, PartitionAwareness
-from pyignite.protocol.cache_ops import CacheRef, plain_request
-from pyignite.protocol.frames import op_code_of, parse_response_header
+from pyignite.protocol.cache_ops import CacheRef, plain_as_request, plain_request
+from pyignite.protocol.frames import op_code_of
 from pyignite.protocol.keepalive import KeepAlive, endpoint_addresses, idle_timeout_request
-from pyignite.protocol.request import Request, read_response, typed_reply
+from pyignite.protocol.request import UNFINISHED, Request, header_and_frame, quick_result, read_response, typed_reply
 from pyignite.protocol.retry import connection_lost, decide, mark_unsent
 from pyignite.transaction import ThreadTxBinding, Transaction
 
@@ -392,20 +392,15 @@ class Client(BaseClient):
         events = self._settings.events
         if events.query_monitoring():
             return self._execute_monitored(req, conn, events)
-        header, frame = conn.request(req.frame)
-        # the success path inline (read_response without its checks): a reply with status 0 whose
-        # payload parses; anything else -- an error status, a parse failure, a binary type to
-        # fetch first, a listener to register -- goes the whole way through _read_reply (parsers
-        # are pure, so parsing again there is safe)
-        parse = req.parse
-        if not header.status and req.on_reply is None:
-            if parse is None:
-                return None
-            try:
-                return parse(frame, header.payload_offset, self._ctx)
-            except Exception:
-                pass
-        return self._read_reply(req, conn, header, frame)
+        reply = conn.request(req.frame)
+        # the success path first (quick_result); anything else -- an error status, a parse failure,
+        # a binary type to fetch first, a listener to register -- goes the whole way through
+        # _read_reply
+        if req.on_reply is None:
+            value = quick_result(reply, req.parse, self._ctx)
+            if value is not UNFINISHED:
+                return value
+        return self._read_reply(req, conn, reply[0], reply[1])
 
     def _plain(self, ref: CacheRef, op_code: int, key: Any, value: Any, parse: Any) -> Any:
         """The shortest path of a single-key operation (``Cache.get``, ``put``, ``contains_key``,
@@ -444,26 +439,17 @@ class Client(BaseClient):
         finally:
             if pa is not None:
                 pa.observe(conn)
+        if error is None:
+            result = quick_result(reply, parse, self._ctx)  # a plain success, or read by another thread
+            if result is not UNFINISHED:
+                return result
+        req = plain_as_request(ref, frame, key, parse)
         if error is not None:
             if pa is not None:  # the node died under the request: as in _execute_pa
                 pa.retry_elsewhere(conn, self._conn, time.monotonic())
-            return self._retry(Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None)), error)
-        if type(reply) is bytes:
-            if parse is None:
-                return None
-            try:
-                return parse(reply, 10, self._ctx)  # the payload of a plain reply: after request id and flags
-            except Exception:  # a binary type to fetch first, or a garbled value: the general path says
-                reply = (parse_response_header(reply, True), reply)
-        elif not reply[0].status:  # read by another thread (or not plain): the success path of _send
-            if parse is None:
-                return None
-            try:
-                return parse(reply[1], reply[0].payload_offset, self._ctx)
-            except Exception:
-                pass
-        req = Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None))
-        return self._read_reply(req, conn, reply[0], reply[1])
+            return self._retry(req, error)
+        header, data = header_and_frame(reply)
+        return self._read_reply(req, conn, header, data)
 
     def _execute_monitored(self, req: Request, conn: Connection, events: EventDispatcher) -> Any:
         """:meth:`_execute` with query events and DEBUG records (see :mod:`pyignite.monitoring`)."""

@@ -158,6 +158,12 @@ def plain_request(ref: CacheRef, op_code: int, key: Any, value: Any = NO_VALUE) 
     return buf
 
 
+def plain_as_request(ref: CacheRef, frame: bytearray, key: Any, parse: Any) -> Request:
+    """The :class:`Request` of a frame :func:`plain_request` built, for the general path to finish
+    it: a resend by the retry policy, a reply that is not a plain success."""
+    return Request(frame, parse, CacheError, ref.what, (ref.cache_id, key, None))
+
+
 # --- reply parsers -------------------------------------------------------------------------------
 
 def parse_value(frame: bytes, pos: int, ctx: CodecContext) -> Any:

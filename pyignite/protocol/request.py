@@ -8,7 +8,7 @@ error reply. The sync and async clients drive the same records; only the transpo
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Generator, Optional, Type
+from typing import Any, Callable, Generator, Optional, Tuple, Type
 
 from pyignite.datatypes.base import MALFORMED, NO_CONTEXT, CodecContext, MissingBinaryType, malformed
 from pyignite.exceptions import CacheError, ParseError
@@ -142,6 +142,43 @@ def read_response(
         # a payload shorter than its parser expects (e.g. an empty reply to OP_CACHE_GET_SIZE), or
         # garbled: whatever the parsers trip over becomes one ParseError here
         raise malformed(f"malformed reply to {req!r}", exc) from None
+
+
+#: what :func:`quick_result` returns for a reply that needs :func:`read_response` (and perhaps a plan)
+UNFINISHED: Any = object()
+
+
+def quick_result(reply: Any, parse: Optional[Callable[..., Any]], ctx: CodecContext) -> Any:
+    """The value of a successful reply, parsed with nothing else to do: the transports' success path
+    (``Client._send``, ``Client._plain`` and their asyncio twins). ``reply`` is a plain success's
+    frame alone (``bytes``, its payload at offset 10: ``Session.plain_reply`` and
+    ``Session.replies_by_id``) or ``(header, frame)``. Returns :data:`UNFINISHED` for an error status
+    or a payload the parser could not read (a binary type to fetch first, a garbled value): the
+    caller then hands the reply to :func:`read_response` / :func:`typed_reply`, which say what it is
+    (parsers are pure, so parsing again there is safe)."""
+    if type(reply) is bytes:
+        if parse is None:
+            return None
+        try:
+            return parse(reply, 10, ctx)
+        except Exception:
+            return UNFINISHED
+    header = reply[0]
+    if header.status:
+        return UNFINISHED
+    if parse is None:
+        return None
+    try:
+        return parse(reply[1], header.payload_offset, ctx)
+    except Exception:
+        return UNFINISHED
+
+
+def header_and_frame(reply: Any) -> Tuple[ResponseHeader, bytes]:
+    """``(header, frame)`` of a reply as :func:`quick_result` takes it."""
+    if type(reply) is bytes:
+        return parse_response_header(reply, True), reply
+    return reply
 
 
 # --- replies that need binary types (one plan, shared by the sync and async runners) ------------
