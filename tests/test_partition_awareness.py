@@ -285,6 +285,46 @@ def test_facade_decisions_are_sans_io() -> None:
     assert pa.to_discover(able) == set()  # asked at this membership already
 
 
+_N3 = uuid.UUID(int=99)
+_ROUTE_KEYS = st.one_of(
+    st.integers(-(2 ** 63), 2 ** 63 - 1), st.text(max_size=8), st.floats(allow_nan=False), st.booleans(),
+    st.uuids(), st.tuples(st.integers(-(2 ** 31), 2 ** 31 - 1), st.just(IntObject)),
+)
+
+
+@given(st.lists(_ROUTE_KEYS, min_size=1, max_size=20), st.sampled_from([1, 17, 1000, 1024]))
+def test_plain_route_is_refresh_due_and_routed_in_one_call(keys: List[Any], parts: int) -> None:
+    """PartitionAwareness.plain_route (the plain path's routing, written out in one call) answers
+    what refresh_due and routed answer: the key's primary node's live connection when nothing is
+    due, None when the map is stale, an upkeep is due or the node has no live connection."""
+    pa = PartitionAwareness([A, B, C])
+    ref = CacheRef("plain-route")
+    owners = [(N1, N2, _N3)[(p * 7) % 3] for p in range(parts)]
+    pa.router.update((1, 0), {ref.cache_id: CacheAffinity(owners, {})}, [ref.cache_id])
+    pa.pool.due(0.0, (1, 0))
+    conns = {A: _Conn(N1), B: _Conn(N2), C: _Conn(_N3)}
+    for address, conn in conns.items():
+        pa.pool.connected(address, conn)
+    assert pa.pool.due(0.5, (1, 0)) == []  # an upkeep that finds every node connected
+    for key in keys:
+        key_only = key[0] if isinstance(key, tuple) else key
+        assert not pa.refresh_due(ref.cache_id, 1.0)
+        expected = pa.routed(get(ref, key_only, key[1] if isinstance(key, tuple) else None), None, 1.0)  # type: ignore[arg-type]
+        assert expected is not None
+        assert pa.plain_route(ref.cache_id, key, None, 1.0) is expected, key  # type: ignore[arg-type]
+    key = keys[0]
+    assert pa.plain_route(CacheRef("no map").cache_id, key, None, 1.0) is None  # type: ignore[arg-type]
+    target = pa.plain_route(ref.cache_id, key, None, 1.0)  # type: ignore[arg-type]
+    target.alive = False  # its node's connection broke
+    assert pa.plain_route(ref.cache_id, key, None, 1.0) is None  # type: ignore[arg-type]
+    target.alive = True
+    pa.pool.failed(("127.0.0.1", 4), 1.0)  # an address to retry at 2.0: an upkeep is due then
+    assert pa.plain_route(ref.cache_id, key, None, 1.5) is target  # type: ignore[arg-type]
+    assert pa.refresh_due(ref.cache_id, 2.0) and pa.plain_route(ref.cache_id, key, None, 2.0) is None  # type: ignore[arg-type]
+    pa.router.observe((1, 1))  # a newer affinity version: the map is stale
+    assert pa.refresh_due(ref.cache_id, 1.5) and pa.plain_route(ref.cache_id, key, None, 1.5) is None  # type: ignore[arg-type]
+
+
 def test_node_pool_lost_is_safe_while_another_thread_adds_addresses() -> None:
     """Client._execute_pa calls lost()/lost_node() without the client's lock, while a thread holding
     it may add addresses (discovery, failover): lost() must not iterate a dict that grows."""

@@ -187,11 +187,14 @@ class CacheAffinity:
     :ivar key_configs: binary type id -> affinity key field id (the cache's ``CacheKeyConfiguration``).
     """
 
-    __slots__ = ("key_configs", "node_index", "nodes", "owners", "partitions")
+    __slots__ = ("key_configs", "mask", "node_index", "nodes", "owners", "partitions")
 
     def __init__(self, owners: Sequence[uuid.UUID], key_configs: Dict[int, int]) -> None:
         self.owners = tuple(owners)
-        self.partitions = len(self.owners)
+        self.partitions = parts = len(self.owners)
+        #: ``partitions - 1`` for a power-of-two count (most caches), whose partition of a hash is
+        #: ``(h ^ (h >>> 16)) & mask`` (see :func:`partition_for_hash`); 0 for any other count
+        self.mask = parts - 1 if parts & (parts - 1) == 0 else 0
         self.key_configs = key_configs
         #: the distinct primary nodes, and the index in it of each partition's primary: grouping
         #: the keys of a multi-key request by a small int is cheaper than by UUID
@@ -714,16 +717,37 @@ class PartitionAwareness:
         the primary node of ``key`` when routing needs nothing done first -- the cache's map is
         current, no upkeep is due, the key has a hash code and its node a live connection. ``None``
         otherwise: the general path (:meth:`refresh_due`, :meth:`routed`) then refreshes, falls
-        back to the default connection or marks the node for reconnection, as it always does."""
-        if self.refresh_due(cache_id, now):
+        back to the default connection or marks the node for reconnection, as it always does.
+
+        It runs on every plain request, so the checks of :meth:`refresh_due`
+        (:meth:`AffinityRouter.stale`, :meth:`ConnectionPool.upkeep_due`), :func:`key_hash` for a
+        Long key and :func:`partition_for_hash` for a power-of-two count are written out here, in
+        one call; the tests hold them to the methods' answers."""
+        router, pool = self.router, self.pool
+        entry = router._caches.get(cache_id)
+        if entry is None:
             return None
-        aff = self.router.affinity(cache_id)
-        if aff is None:
-            return None
-        h = key_hash(aff, key, ctx)
-        if h is None:
-            return None
-        return self.pool.connection(aff.node_for_hash(h))
+        version, aff = entry
+        latest = router.latest
+        if aff is None or (latest is not None and (version is None or version < latest)):
+            return None  # never fetched, not routable or stale
+        if now >= pool._wake or (latest[0] if latest is not None else None) != pool._upkeep_at:
+            return None  # an upkeep is due
+        h: Optional[int]
+        if type(key) is int and _LONG_MIN <= key <= _LONG_MAX:
+            h = key & 0xFFFFFFFFFFFFFFFF
+            h = (h ^ (h >> 32)) & 0xFFFFFFFF  # Long.hashCode
+        else:
+            h = key_hash(aff, key, ctx)
+            if h is None:
+                return None
+            h &= 0xFFFFFFFF
+        mask = aff.mask
+        part = (h ^ (h >> 16)) & mask if mask else partition_for_hash(h, aff.partitions)
+        conn = pool._by_uuid.get(aff.owners[part])
+        if conn is not None and conn.alive:
+            return conn
+        return None
 
     def split(self, split: KeySplit, ctx: CodecContext, now: float) -> Dict[Any, List[int]]:
         """Group the items of a multi-key request -- their indices in ``split.items`` -- by the live
@@ -735,7 +759,7 @@ class PartitionAwareness:
             return {None: list(range(len(split.items)))}
         index = aff.node_index
         parts = aff.partitions
-        mask = parts - 1 if parts & (parts - 1) == 0 else 0
+        mask = aff.mask
         by_node: Dict[int, List[int]] = {}
         unroutable: List[int] = []
         pairs = split.pairs
