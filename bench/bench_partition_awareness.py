@@ -152,6 +152,63 @@ class RawNodes:
             sock.close()
 
 
+class _BareTasks(asyncio.Protocol):
+    """The asyncio peer of the floor: a bare protocol on one node's connection that frames replies
+    and wakes the task whose request id a reply carries; each call stamps a fresh id on a
+    pre-encoded frame and writes it at once (no client work: no encoding, routing or parsing)."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.waiters: Dict[int, asyncio.Future] = {}
+        self.next_id = 1
+        self.ready: Any = None
+        self.transport: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.buf
+        buf += data
+        while len(buf) >= 4:
+            end = 4 + struct.unpack_from("<i", buf)[0]
+            if len(buf) < end:
+                break
+            if self.ready is not None and not self.ready.done():
+                self.ready.set_result(buf[4] == 1)  # the handshake reply
+            else:
+                fut = self.waiters.pop(struct.unpack_from("<q", buf, 4)[0], None)
+                if fut is not None:
+                    fut.set_result(None)
+            del buf[:end]
+
+    async def call(self, frame: bytes) -> None:
+        rid = self.next_id
+        self.next_id += 1
+        f = bytearray(frame)
+        struct.pack_into("<q", f, 6, rid)
+        fut = asyncio.get_running_loop().create_future()
+        self.waiters[rid] = fut
+        self.transport.write(f)
+        await fut
+
+
+async def _bare_tasks(ports: List[int]) -> Dict[int, _BareTasks]:
+    """One :class:`_BareTasks` per node, handshake done."""
+    from pyignite.protocol.handshake import build_handshake
+
+    loop = asyncio.get_running_loop()
+    out: Dict[int, _BareTasks] = {}
+    for port in ports:
+        _, proto = await loop.create_connection(_BareTasks, "127.0.0.1", port)
+        proto.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        proto.ready = loop.create_future()
+        proto.transport.write(bytes(build_handshake((1, 7, 0))))
+        assert await proto.ready, "handshake refused"
+        out[port] = proto
+    return out
+
+
 def _routed(client: Any, build: Callable[[int], Any], keys: List[int]) -> List[Tuple[int, bytes]]:
     """``(port, frame)`` of each key's request, to the node ``client`` sends it to."""
     from pyignite.protocol.frames import stamp
@@ -227,21 +284,35 @@ async def _bench_aio(nodes: List[Any], aware: bool, seconds: float, repeat: int,
         from pyignite.protocol import cache_ops
         from pyignite.protocol.cache_ops import CacheRef
 
+        # and against the same 64 tasks on bare asyncio connections to the same nodes, each key's
+        # request to the node this client sends it to (what asyncio itself costs, without ours)
         ref = CacheRef(CACHE)
         seq64 = [(t * 7919 + n * 31) % KEYS for n in range(20) for t in range(TASKS64)]
         conns = client._pa.pool.connections() if client._pa else [client.connection]
-        raw = RawNodes(sorted({c.port for c in conns}))
+        ports = sorted({c.port for c in conns})
+        raw = RawNodes(ports)
+        bare = await _bare_tasks(ports)
         try:
             for name, op, build in (("get", cache.get, lambda k: cache_ops.get(ref, k)),
                                     ("put", lambda k: cache.put(k, VALUE), lambda k: cache_ops.put(ref, k, VALUE))):
                 requests = _routed(client, build, seq64)
-                ratios = []
+                by_key = dict(zip(range(KEYS), _routed(client, build, list(range(KEYS)))))
+
+                def bare_op(k: int, by_key: Dict[int, Tuple[int, bytes]] = by_key) -> Any:
+                    port, frame = by_key[k]
+                    return bare[port].call(frame)
+
+                ratios, bare_ratios = [], []
                 for _ in range(6):
                     mine = await rate_tasks(op, seconds / 2, 1, TASKS64)
                     ratios.append(mine / raw.rate(requests, TASKS64, seconds / 2, 1))
+                    bare_ratios.append(mine / await rate_tasks(bare_op, seconds / 2, 1, TASKS64))
                 out[f"paired aio {name} 64 {mode}"] = statistics.median(ratios)
+                out[f"paired bare aio {name} 64 {mode}"] = statistics.median(bare_ratios)
         finally:
             raw.close()
+            for proto in bare.values():
+                proto.transport.close()
         out[f"aio get_all {mode}"] = await rate_tasks(
             lambda k: cache.get_all(BATCHES[k % len(BATCHES)]), seconds, repeat)
 
@@ -382,12 +453,14 @@ def main() -> None:
             floor = ours.get(f"floor {key} {mode}")
             if floor:
                 print(f"  {label}, partition awareness {mode}: {ours[f'{key} {mode}'] / floor:.2f}")
-    print("Asyncio, 64 tasks, ours / the raw floor measured in alternating slices (medians of 6 pairs):")
+    print("Asyncio, 64 tasks, ours / the raw floor and ours / 64 tasks on bare asyncio connections, measured")
+    print("in alternating slices (medians of 6 pairs):")
     for key in ("get", "put"):
         for mode in ("on", "off"):
-            paired = ours.get(f"paired aio {key} 64 {mode}")
-            if paired:
-                print(f"  aio {key}, {TASKS64} tasks, partition awareness {mode}: {paired:.2f}")
+            paired, bare = ours.get(f"paired aio {key} 64 {mode}"), ours.get(f"paired bare aio {key} 64 {mode}")
+            if paired and bare:
+                print(f"  aio {key}, {TASKS64} tasks, partition awareness {mode}: {paired:.2f} of the floor, "
+                      f"{bare:.2f} of bare asyncio")
     print("What partition awareness gains (on / off):")
     for key, label in LABELS:
         print(f"  {label}: pyignite {ours[f'{key} on'] / ours[f'{key} off']:.2f}x, "

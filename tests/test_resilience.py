@@ -15,6 +15,7 @@ calls safe are sent again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 import uuid
@@ -627,21 +628,32 @@ class RecordingAioClient(AioClient):
     _connection_class = RecordingAioConnection
 
 
+@contextlib.contextmanager
+def _truth_and_cache(cluster3: Any, prefix: str) -> Iterator[Tuple[Any, str, List[Tuple[str, int]]]]:
+    """The cluster's own view of the first 3 nodes (test_partition_awareness.Truth), a new cache
+    on them (destroyed after) and the nodes' addresses."""
+    from .test_partition_awareness import Truth
+
+    truth = Truth(cluster3.ports[:3])
+    name = truth.clients[0].create_cache(unique_name(prefix)).name
+    try:
+        yield truth, name, [("127.0.0.1", p) for p in cluster3.ports[:3]]
+    finally:
+        truth.clients[0].get_cache(name).destroy()
+        truth.close()
+
+
 @pytest.mark.cluster
 @pytest.mark.parametrize("flavor", ["sync", "aio"])
 def test_multi_key_operations_go_to_the_primary_nodes(cluster3: Any, flavor: str) -> None:
     """get_all, put_all, contains_keys, remove_keys and clear_keys of a partition-aware client send
     one request per node holding primary copies, each with exactly that node's keys -- as the
     cluster itself files them (local scans on each node) -- and merge the answers."""
-    from .test_partition_awareness import Truth, plain_keys
+    from .test_partition_awareness import plain_keys
 
-    truth = Truth(cluster3.ports[:3])
-    helper = truth.clients[0]
-    name = helper.create_cache(unique_name("pa_multi")).name
     keys = plain_keys()
     items = [k if h is None else (k, h) for k, h in keys]
-    nodes = [("127.0.0.1", p) for p in cluster3.ports[:3]]
-    try:
+    with _truth_and_cache(cluster3, "pa_multi") as (truth, name, nodes):
         truth.put_all(name, keys)
         owner = truth.primaries(name)
         assert len(set(owner.values())) == 3
@@ -704,9 +716,6 @@ def test_multi_key_operations_go_to_the_primary_nodes(cluster3: Any, flavor: str
             mark = len(SENT.parts)
             assert plain.get_cache(name).get_all(items) == {}
             assert len(SENT.parts) == mark + 1
-    finally:
-        helper.get_cache(name).destroy()
-        truth.close()
 
 
 @pytest.mark.cluster
@@ -718,16 +727,10 @@ def test_the_plain_path_goes_to_the_primary_nodes(cluster3: Any, flavor: str) ->
     from pyignite.api_base import SLOW
     from pyignite.protocol.cache_ops import NO_VALUE, parse_value
 
-    from .test_partition_awareness import Truth
-
-    truth = Truth(cluster3.ports[:3])
-    helper = truth.clients[0]
-    name = helper.create_cache(unique_name("pa_plain")).name
     keys = [i * 7919 for i in range(12)] + [f"key-{i}" for i in range(12)] + ["ключ", -(2**63)]
-    nodes = [("127.0.0.1", p) for p in cluster3.ports[:3]]
     ops = [(op.OP_CACHE_PUT, "put"), (op.OP_CACHE_GET, "get"), (op.OP_CACHE_CONTAINS_KEY, "contains_key"),
            (op.OP_CACHE_GET_AND_PUT, "get_and_put")]
-    try:
+    with _truth_and_cache(cluster3, "pa_plain") as (truth, name, nodes):
         truth.put_all(name, [(k, None) for k in keys])
         owner = truth.primaries(name)
         assert len(set(owner.values())) == 3
@@ -773,9 +776,6 @@ def test_the_plain_path_goes_to_the_primary_nodes(cluster3: Any, flavor: str) ->
                     check(results)
 
             _run(run())
-    finally:
-        helper.get_cache(name).destroy()
-        truth.close()
 
 
 @pytest.mark.cluster
