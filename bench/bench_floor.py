@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import inspect
 import json
 import os
 import shutil
@@ -44,7 +45,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, ignite_cluster, official_python, save_results
+from bench.common import ROOT, BareTasks, ignite_cluster, official_python, save_results
 from pyignite.protocol import cache_ops
 from pyignite.protocol.cache_ops import CacheRef
 from pyignite.protocol.frames import stamp
@@ -273,40 +274,11 @@ async def rate_tasks(tasks, op, secs):
     await asyncio.gather(*(work(t) for t in range(tasks)))
     return sum(counts) / (time.perf_counter() - started)
 
-class RawTasks(asyncio.Protocol):
-    # the floor of N asyncio tasks on one connection: a bare protocol that frames replies and wakes
-    # the task whose request id a reply carries; each task stamps a fresh id on a pre-encoded frame
-    def __init__(self):
-        self.buf, self.waiters, self.next_id, self.ready = bytearray(), {}, 1, None
-    def connection_made(self, transport):
-        self.transport = transport
-    def data_received(self, data):
-        buf = self.buf
-        buf += data
-        while len(buf) >= 4:
-            end = 4 + struct.unpack_from("<i", buf)[0]
-            if len(buf) < end:
-                break
-            if self.ready is not None and not self.ready.done():
-                self.ready.set_result(buf[4] == 1)  # the handshake reply
-            else:
-                fut = self.waiters.pop(struct.unpack_from("<q", buf, 4)[0], None)
-                if fut is not None:
-                    fut.set_result(None)
-            del buf[:end]
-    async def call(self, frame):
-        rid = self.next_id
-        self.next_id += 1
-        f = bytearray(frame)
-        struct.pack_into("<q", f, 6, rid)
-        fut = asyncio.get_running_loop().create_future()
-        self.waiters[rid] = fut
-        self.transport.write(f)
-        await fut
+#BARE_TASKS: bench.common.BareTasks, inserted below (the script runs in other processes)
 
 async def raw_tasks_proto():
     loop = asyncio.get_running_loop()
-    _, proto = await loop.create_connection(RawTasks, "127.0.0.1", port)
+    _, proto = await loop.create_connection(BareTasks, "127.0.0.1", port)
     proto.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     proto.ready = loop.create_future()
     proto.transport.write(bytes.fromhex(spec["handshake"]))
@@ -341,6 +313,8 @@ async def aio():
 asyncio.run(aio())
 print(json.dumps(out))
 """
+MEASURE = MEASURE.replace("#BARE_TASKS: bench.common.BareTasks, inserted below (the script runs in other processes)\n",
+                          inspect.getsource(BareTasks))
 
 #: an idle connected client: the process's resident memory once connected (MiB)
 IDLE = r'''

@@ -40,7 +40,7 @@ from typing import Any, Callable, Dict, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Row, ignite_cluster, print_table, run_official, save_results
+from bench.common import BareTasks, Row, ignite_cluster, print_table, run_official, save_results
 from pyignite import AioClient, Client
 
 CACHE = "bench_partition_awareness"
@@ -152,55 +152,14 @@ class RawNodes:
             sock.close()
 
 
-class _BareTasks(asyncio.Protocol):
-    """The asyncio peer of the floor: a bare protocol on one node's connection that frames replies
-    and wakes the task whose request id a reply carries; each call stamps a fresh id on a
-    pre-encoded frame and writes it at once (no client work: no encoding, routing or parsing)."""
-
-    def __init__(self) -> None:
-        self.buf = bytearray()
-        self.waiters: Dict[int, asyncio.Future] = {}
-        self.next_id = 1
-        self.ready: Any = None
-        self.transport: Any = None
-
-    def connection_made(self, transport: Any) -> None:
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        buf = self.buf
-        buf += data
-        while len(buf) >= 4:
-            end = 4 + struct.unpack_from("<i", buf)[0]
-            if len(buf) < end:
-                break
-            if self.ready is not None and not self.ready.done():
-                self.ready.set_result(buf[4] == 1)  # the handshake reply
-            else:
-                fut = self.waiters.pop(struct.unpack_from("<q", buf, 4)[0], None)
-                if fut is not None:
-                    fut.set_result(None)
-            del buf[:end]
-
-    async def call(self, frame: bytes) -> None:
-        rid = self.next_id
-        self.next_id += 1
-        f = bytearray(frame)
-        struct.pack_into("<q", f, 6, rid)
-        fut = asyncio.get_running_loop().create_future()
-        self.waiters[rid] = fut
-        self.transport.write(f)
-        await fut
-
-
-async def _bare_tasks(ports: List[int]) -> Dict[int, _BareTasks]:
-    """One :class:`_BareTasks` per node, handshake done."""
+async def _bare_tasks(ports: List[int]) -> Dict[int, BareTasks]:
+    """One :class:`BareTasks` per node, handshake done."""
     from pyignite.protocol.handshake import build_handshake
 
     loop = asyncio.get_running_loop()
-    out: Dict[int, _BareTasks] = {}
+    out: Dict[int, BareTasks] = {}
     for port in ports:
-        _, proto = await loop.create_connection(_BareTasks, "127.0.0.1", port)
+        _, proto = await loop.create_connection(BareTasks, "127.0.0.1", port)
         proto.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         proto.ready = loop.create_future()
         proto.transport.write(bytes(build_handshake((1, 7, 0))))

@@ -8,10 +8,12 @@ as a small script and runs it with :func:`run_official`, which returns the JSON 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -121,3 +123,42 @@ def save_results(name: str, payload: Dict[str, Any]) -> None:
     out.mkdir(exist_ok=True)
     payload = dict(payload, date=time.strftime("%Y-%m-%d"), machine=f"{os.cpu_count()} cores")
     (out / f"{name}.json").write_text(json.dumps(payload, indent=2))
+
+
+class BareTasks(asyncio.Protocol):
+    """The floor of asyncio tasks on one connection: a bare protocol that frames replies and wakes
+    the task whose request id a reply carries; each ``call`` stamps a fresh id on a pre-encoded
+    frame and writes it at once (no client work: no encoding, routing or parsing). Set ``ready`` to
+    a future before writing the handshake: the handshake's reply completes it (True: accepted).
+    Standard library only: ``bench_floor`` runs its source in the clients' own processes."""
+
+    def __init__(self):
+        self.buf, self.waiters, self.next_id, self.ready, self.transport = bytearray(), {}, 1, None, None
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data):
+        buf = self.buf
+        buf += data
+        while len(buf) >= 4:
+            end = 4 + struct.unpack_from("<i", buf)[0]
+            if len(buf) < end:
+                break
+            if self.ready is not None and not self.ready.done():
+                self.ready.set_result(buf[4] == 1)  # the handshake reply
+            else:
+                fut = self.waiters.pop(struct.unpack_from("<q", buf, 4)[0], None)
+                if fut is not None:
+                    fut.set_result(None)
+            del buf[:end]
+
+    async def call(self, frame):
+        rid = self.next_id
+        self.next_id += 1
+        f = bytearray(frame)
+        struct.pack_into("<q", f, 6, rid)
+        fut = asyncio.get_running_loop().create_future()
+        self.waiters[rid] = fut
+        self.transport.write(f)
+        await fut
