@@ -409,7 +409,7 @@ class Client(BaseClient):
         success read straight off the socket (``Connection.request(..., plain=True)``).
 
         It applies outside transactions, without query monitoring or cursors to close, on a live
-        plain-TCP connection -- with partition awareness, the key's node's when routing needs
+        connection (plain TCP or TLS) -- with partition awareness, the key's node's when routing needs
         nothing done first (:meth:`PartitionAwareness.plain_route`) -- to keys and values of the
         common types; else it returns :data:`SLOW` and the caller takes the general path
         (:meth:`_execute`). Errors, replies with anything in their header and values that need more
@@ -426,7 +426,7 @@ class Client(BaseClient):
             conn = pa.plain_route(ref.cache_id, key, self._ctx, time.monotonic())
             if conn is None:
                 return SLOW
-        if conn._rview is None or conn._broken is not None:
+        if conn._sock is None or conn._broken is not None:
             return SLOW
         frame = plain_request(ref, op_code, key, value)
         if frame is None:

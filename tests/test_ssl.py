@@ -64,6 +64,34 @@ def test_use_ssl_without_verification(ssl_node: Node) -> None:
         _works(client)
 
 
+def test_single_key_operations_take_the_plain_path_over_tls(ssl_node: Node) -> None:
+    """get/put/contains_key/get_and_put over TLS go by Client._plain (not SLOW) and read back what
+    they wrote, values large enough to span TLS records included; a hinted key still goes the
+    general way."""
+    from pyignite.api_base import SLOW
+    from pyignite.datatypes import IntObject
+    from pyignite.protocol import op_codes as op
+    from pyignite.protocol.cache_ops import NO_VALUE, parse_value
+
+    with Client(use_ssl=True).connect(*ssl_node) as client:
+        cache = client.get_or_create_cache(unique_name("tls_plain"))
+        try:
+            big = "x" * 40000  # more than two 16 KiB TLS records
+            cache.put("key", "värde")  # the first request of each kind makes the cache's prefix
+            assert cache.get("key") == "värde"
+            assert client._plain(cache._ref, op.OP_CACHE_GET, "key", NO_VALUE, parse_value) == "värde"
+            assert client._plain(cache._ref, op.OP_CACHE_PUT, "big", big, None) is None
+            assert client._plain(cache._ref, op.OP_CACHE_GET, "big", NO_VALUE, parse_value) == big
+            assert cache.get_and_put("key", 7) == "värde" and cache.contains_key("key")
+            assert cache.get_and_put("key", 8) == 7
+            assert client._plain(cache._ref, op.OP_CACHE_GET, "missing", NO_VALUE, parse_value) is None
+            cache.put(5, "int", key_hint=IntObject)  # a hint: the general path (an Int key, not a Long)
+            assert cache.get(5, key_hint=IntObject) == "int" and cache.get(5) is None
+            assert client._plain(cache._ref, op.OP_CACHE_GET, 5, NO_VALUE, parse_value) is not SLOW
+        finally:
+            cache.destroy()
+
+
 @pytest.mark.parametrize("version, name", [
     (ssl.TLSVersion.TLSv1_2, "TLSv1.2"),
     ("TLSV1_2", "TLSv1.2"),
