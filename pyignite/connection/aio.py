@@ -38,7 +38,8 @@ import struct
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from pyignite.exceptions import SocketError
-from pyignite.protocol.frames import ResponseHeader, parse_response_header
+from pyignite.protocol.frames import ResponseHeader
+from pyignite.protocol.request import header_and_frame
 from pyignite.protocol.session import RECV_SIZE, Handshake, RequestTimeoutError, Session
 
 __all__ = ["AioConnection", "RequestTimeoutError"]
@@ -260,10 +261,8 @@ class AioConnection(Session):
             timeout = self.timeout
             if timeout is not None:
                 timer = self._loop.call_later(timeout, self._expire, fut, self.mark())  # type: ignore[union-attr]
-            reply = await fut
-            if type(reply) is bytes:  # a plain success (Session.replies_by_id): its header after all
-                return parse_response_header(reply, True), reply
-            return reply
+            # a plain success comes as its frame alone (Session.replies_by_id): its header after all
+            return header_and_frame(await fut)
         finally:
             if timer is not None:
                 timer.cancel()

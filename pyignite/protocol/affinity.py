@@ -720,7 +720,7 @@ class PartitionAwareness:
         back to the default connection or marks the node for reconnection, as it always does.
 
         It runs on every plain request, so the checks of :meth:`refresh_due`
-        (:meth:`AffinityRouter.stale`, :meth:`ConnectionPool.upkeep_due`), :func:`key_hash` for a
+        (:meth:`PartitionRouter.stale`, :meth:`NodePool.upkeep_due`), :func:`key_hash` for a
         Long key and :func:`partition_for_hash` for a power-of-two count are written out here, in
         one call; the tests hold them to the methods' answers."""
         router, pool = self.router, self.pool
