@@ -313,8 +313,9 @@ async def aio():
 asyncio.run(aio())
 print(json.dumps(out))
 """
-MEASURE = MEASURE.replace("#BARE_TASKS: bench.common.BareTasks, inserted below (the script runs in other processes)\n",
-                          inspect.getsource(BareTasks))
+_BARE_TASKS = "#BARE_TASKS: bench.common.BareTasks, inserted below (the script runs in other processes)\n"
+assert _BARE_TASKS in MEASURE, "the measuring script lost its BareTasks marker"
+MEASURE = MEASURE.replace(_BARE_TASKS, inspect.getsource(BareTasks))
 
 #: an idle connected client: the process's resident memory once connected (MiB)
 IDLE = r'''
