@@ -184,13 +184,16 @@ class CacheAffinity:
 
     :ivar partitions: the partition count;
     :ivar owners: the primary node UUID of each partition (index = partition number);
+    :ivar owner_ids: the same as ints (``UUID.int``): the key of :class:`NodePool`'s connections, whose
+        hash and comparison, unlike a UUID's, are no Python calls on the hot path;
     :ivar key_configs: binary type id -> affinity key field id (the cache's ``CacheKeyConfiguration``).
     """
 
-    __slots__ = ("key_configs", "mask", "node_index", "nodes", "owners", "partitions")
+    __slots__ = ("key_configs", "mask", "node_index", "nodes", "owner_ids", "owners", "partitions")
 
     def __init__(self, owners: Sequence[uuid.UUID], key_configs: Dict[int, int]) -> None:
         self.owners = tuple(owners)
+        self.owner_ids = tuple(o.int for o in self.owners)
         self.partitions = parts = len(self.owners)
         #: ``partitions - 1`` for a power-of-two count (most caches), whose partition of a hash is
         #: ``(h ^ (h >>> 16)) & mask`` (see :func:`partition_for_hash`); 0 for any other count
@@ -466,11 +469,12 @@ class NodePool:
     methods therefore never iterate a dict that the others may grow.
     """
 
-    __slots__ = ("_by_uuid", "_discovered_at", "_entries", "_upkeep_at", "_wake")
+    __slots__ = ("_by_node", "_discovered_at", "_entries", "_upkeep_at", "_wake")
 
     def __init__(self, seeds: Iterable[Node] = ()) -> None:
         self._entries: Dict[Node, _Entry] = {}
-        self._by_uuid: Dict[uuid.UUID, Any] = {}
+        #: node UUID (as an int, ``UUID.int``: see CacheAffinity.owner_ids) -> its connection
+        self._by_node: Dict[int, Any] = {}
         #: the earliest time an address without a connection is due (inf: none)
         self._wake = float("inf")
         #: the major topology version the last upkeep ran at
@@ -496,7 +500,7 @@ class NodePool:
 
     def connection(self, node_id: uuid.UUID) -> Any:
         """The live connection to the node with UUID ``node_id``, or ``None``."""
-        conn = self._by_uuid.get(node_id)
+        conn = self._by_node.get(node_id.int)
         if conn is not None and conn.alive:
             return conn
         return None
@@ -519,7 +523,7 @@ class NodePool:
         entry.conn = conn
         entry.delay = RETRY_DELAY
         if conn.node_uuid is not None:
-            self._by_uuid[conn.node_uuid] = conn
+            self._by_node[conn.node_uuid.int] = conn
 
     def failed(self, node: Node, now: float) -> None:
         """Connecting to ``node`` failed at time ``now``: retry after the node's current delay."""
@@ -533,9 +537,9 @@ class NodePool:
     def lost(self, conn: Any, now: float) -> None:
         """A connection of the pool was found broken (or closed): its address is due for
         reconnection at once. Later calls for the same connection change nothing."""
-        for node_id, held in list(self._by_uuid.items()):
+        for node_id, held in list(self._by_node.items()):
             if held is conn:
-                del self._by_uuid[node_id]
+                del self._by_node[node_id]
         # a snapshot: the facade calls this without its lock while another thread, holding it, may
         # add addresses (discovery, failover to a node that was not a seed)
         for entry in list(self._entries.values()):
@@ -547,7 +551,7 @@ class NodePool:
     def lost_node(self, node_id: uuid.UUID, now: float) -> None:
         """A request for node ``node_id`` found no live connection: if it had one, reconnect it
         (see :meth:`lost`); an unknown node is left to discovery."""
-        conn = self._by_uuid.get(node_id)
+        conn = self._by_node.get(node_id.int)
         if conn is not None:
             self.lost(conn, now)
 
@@ -744,7 +748,7 @@ class PartitionAwareness:
             h &= 0xFFFFFFFF
         mask = aff.mask
         part = (h ^ (h >> 16)) & mask if mask else partition_for_hash(h, aff.partitions)
-        conn = pool._by_uuid.get(aff.owners[part])
+        conn = pool._by_node.get(aff.owner_ids[part])
         if conn is not None and conn.alive:
             return conn
         return None
