@@ -72,6 +72,11 @@ ROWS: List[Tuple[str, str, str, bool]] = [
     ("put, 16 threads; floor: 16 threads on bare sockets", "ops/s", "put 16t/raw threads", False),
     ("asyncio get, 64 tasks; floor: 64 tasks on a bare connection", "ops/s", "aio get 64/raw tasks", False),
     ("asyncio put, 64 tasks; floor: 64 tasks on a bare connection", "ops/s", "aio put 64/raw tasks", False),
+    # the same 64 tasks on uvloop's event loop (rows left empty where uvloop is not installed)
+    ("uvloop get, 64 tasks", "ops/s", "uvloop get 64", False),
+    ("uvloop put, 64 tasks", "ops/s", "uvloop put 64", False),
+    ("uvloop get, 64 tasks; floor: 64 tasks on a bare uvloop connection", "ops/s", "uvloop get 64/raw tasks", False),
+    ("uvloop put, 64 tasks; floor: 64 tasks on a bare uvloop connection", "ops/s", "uvloop put 64/raw tasks", False),
 ]
 BULK_ROWS = [
     ("get_all, {n:,} keys", "rows/s", "get_all {n}", False),
@@ -285,16 +290,16 @@ async def raw_tasks_proto():
     assert await proto.ready, "handshake refused"
     return proto
 
-async def aio():
+async def aio(prefix, rows):
     client = AioClient()
     async with client.connect("127.0.0.1", port):
         cache = await client.get_or_create_cache(CACHE)
         assert await cache.get(1) == VALUE
         await rate_tasks(8, cache.get, 0.2)
         proto = await raw_tasks_proto()
-        for key, tasks, op, name, window in (("aio get", 1, cache.get, "get", 1),
-                                             ("aio get 64", 64, cache.get, "get", 64),
-                                             ("aio put 64", 64, lambda k: cache.put(k, VALUE), "put", 64)):
+        ops = {"get": cache.get, "put": lambda k: cache.put(k, VALUE)}
+        for name, tasks in rows:
+            key, op, window = f"{prefix} {name}" + (f" {tasks}" if tasks > 1 else ""), ops[name], tasks
             fr = frames[name]
             raw_op = lambda k, fr=fr: proto.call(fr[k % len(fr)])
             ours, raws, peers = [], [], []
@@ -310,7 +315,13 @@ async def aio():
                 out["floor " + key + "/raw tasks"] = statistics.median(peers)
         proto.transport.close()
 
-asyncio.run(aio())
+asyncio.run(aio("aio", [("get", 1), ("get", 64), ("put", 64)]))
+try:  # the same 64 tasks on uvloop's event loop, where it is installed (pip install pyignite[uvloop])
+    import uvloop
+except ImportError:
+    pass
+else:
+    uvloop.run(aio("uvloop", [("get", 64), ("put", 64)]))
 print(json.dumps(out))
 """
 _BARE_TASKS = "#BARE_TASKS: bench.common.BareTasks, inserted below (the script runs in other processes)\n"

@@ -238,42 +238,59 @@ async def _bench_aio(nodes: List[Any], aware: bool, seconds: float, repeat: int,
         out[f"aio put {mode}"] = await rate_tasks(lambda k: cache.put(k, VALUE), seconds, repeat)
         out[f"aio get 64 {mode}"] = await rate_tasks(cache.get, seconds, repeat, TASKS64)
         out[f"aio put 64 {mode}"] = await rate_tasks(lambda k: cache.put(k, VALUE), seconds, repeat, TASKS64)
-        # ours against the floor in alternating slices (A B A B...), the median of each pair's ratio:
-        # the rows above take the best of separate runs, minutes apart from their floor
-        from pyignite.protocol import cache_ops
-        from pyignite.protocol.cache_ops import CacheRef
-
-        # and against the same 64 tasks on bare asyncio connections to the same nodes, each key's
-        # request to the node this client sends it to (what asyncio itself costs, without ours)
-        ref = CacheRef(CACHE)
-        seq64 = [(t * 7919 + n * 31) % KEYS for n in range(20) for t in range(TASKS64)]
-        conns = client._pa.pool.connections() if client._pa else [client.connection]
-        ports = sorted({c.port for c in conns})
-        raw = RawNodes(ports)
-        bare = await _bare_tasks(ports)
-        try:
-            for name, op, build in (("get", cache.get, lambda k: cache_ops.get(ref, k)),
-                                    ("put", lambda k: cache.put(k, VALUE), lambda k: cache_ops.put(ref, k, VALUE))):
-                requests = _routed(client, build, seq64)
-                by_key = dict(zip(range(KEYS), _routed(client, build, list(range(KEYS)))))
-
-                def bare_op(k: int, by_key: Dict[int, Tuple[int, bytes]] = by_key) -> Any:
-                    port, frame = by_key[k]
-                    return bare[port].call(frame)
-
-                ratios, bare_ratios = [], []
-                for _ in range(6):
-                    mine = await rate_tasks(op, seconds / 2, 1, TASKS64)
-                    ratios.append(mine / raw.rate(requests, TASKS64, seconds / 2, 1))
-                    bare_ratios.append(mine / await rate_tasks(bare_op, seconds / 2, 1, TASKS64))
-                out[f"paired aio {name} 64 {mode}"] = statistics.median(ratios)
-                out[f"paired bare aio {name} 64 {mode}"] = statistics.median(bare_ratios)
-        finally:
-            raw.close()
-            for proto in bare.values():
-                proto.transport.close()
+        await _paired_aio(client, cache, seconds, f"aio {{}} 64 {mode}", out)
         out[f"aio get_all {mode}"] = await rate_tasks(
             lambda k: cache.get_all(BATCHES[k % len(BATCHES)]), seconds, repeat)
+
+
+async def _paired_aio(client: Any, cache: Any, seconds: float, key: str, out: Dict[str, float]) -> None:
+    """64 tasks of ours against the floor in alternating slices (A B A B...), the median of each
+    pair's ratio (``out["paired " + key.format("get")]``...): the rows of :func:`_bench_aio` take the
+    best of separate runs, minutes apart from their floor."""
+    from pyignite.protocol import cache_ops
+    from pyignite.protocol.cache_ops import CacheRef
+
+    # the floor: the same requests, routed the same way, pre-encoded on bare blocking sockets; and
+    # the same 64 tasks on bare connections of this event loop to the same nodes, each key's request
+    # to the node this client sends it to (what the event loop itself costs, without ours)
+    ref = CacheRef(CACHE)
+    seq64 = [(t * 7919 + n * 31) % KEYS for n in range(20) for t in range(TASKS64)]
+    conns = client._pa.pool.connections() if client._pa else [client.connection]
+    ports = sorted({c.port for c in conns})
+    raw = RawNodes(ports)
+    bare = await _bare_tasks(ports)
+    try:
+        for name, op, build in (("get", cache.get, lambda k: cache_ops.get(ref, k)),
+                                ("put", lambda k: cache.put(k, VALUE), lambda k: cache_ops.put(ref, k, VALUE))):
+            requests = _routed(client, build, seq64)
+            by_key = dict(zip(range(KEYS), _routed(client, build, list(range(KEYS)))))
+
+            def bare_op(k: int, by_key: Dict[int, Tuple[int, bytes]] = by_key) -> Any:
+                port, frame = by_key[k]
+                return bare[port].call(frame)
+
+            ratios, bare_ratios = [], []
+            for _ in range(6):
+                mine = await rate_tasks(op, seconds / 2, 1, TASKS64)
+                ratios.append(mine / raw.rate(requests, TASKS64, seconds / 2, 1))
+                bare_ratios.append(mine / await rate_tasks(bare_op, seconds / 2, 1, TASKS64))
+            out["paired " + key.format(name)] = statistics.median(ratios)
+            out["paired bare " + key.format(name)] = statistics.median(bare_ratios)
+    finally:
+        raw.close()
+        for proto in bare.values():
+            proto.transport.close()
+
+
+async def _bench_uvloop(nodes: List[Any], seconds: float, repeat: int, out: Dict[str, float]) -> None:
+    """The 64-task rows with partition awareness on uvloop's event loop (run where it is installed)."""
+    async with AioClient(partition_aware=True).connect(nodes) as client:
+        cache = await client.get_or_create_cache(CACHE)
+        assert await cache.get(1) == VALUE
+        await rate_tasks(cache.get, 0.2, 1, TASKS64)  # warm up
+        out["uvloop get 64 on"] = await rate_tasks(cache.get, seconds, repeat, TASKS64)
+        out["uvloop put 64 on"] = await rate_tasks(lambda k: cache.put(k, VALUE), seconds, repeat, TASKS64)
+        await _paired_aio(client, cache, seconds, "uvloop {} 64 on", out)
 
 
 def bench_ours(ports: List[int], seconds: float, repeat: int) -> Dict[str, float]:
@@ -282,6 +299,12 @@ def bench_ours(ports: List[int], seconds: float, repeat: int) -> Dict[str, float
     for aware in (True, False):
         _bench_sync(nodes, aware, seconds, repeat, out)
         asyncio.run(_bench_aio(nodes, aware, seconds, repeat, out))
+    try:
+        import uvloop
+    except ImportError:
+        pass
+    else:
+        uvloop.run(_bench_uvloop(nodes, seconds, repeat, out))
     return out
 
 
@@ -420,6 +443,10 @@ def main() -> None:
             if paired and bare:
                 print(f"  aio {key}, {TASKS64} tasks, partition awareness {mode}: {paired:.2f} of the floor, "
                       f"{bare:.2f} of bare asyncio")
+        paired, bare = ours.get(f"paired uvloop {key} 64 on"), ours.get(f"paired bare uvloop {key} 64 on")
+        if paired and bare:
+            print(f"  uvloop {key}, {TASKS64} tasks, partition awareness on: {paired:.2f} of the floor, "
+                  f"{bare:.2f} of bare uvloop ({ours[f'uvloop {key} 64 on']:,.0f} ops/s)")
     print("What partition awareness gains (on / off):")
     for key, label in LABELS:
         print(f"  {label}: pyignite {ours[f'{key} on'] / ours[f'{key} off']:.2f}x, "

@@ -32,6 +32,7 @@ external nodes instead (every combination of the given hosts and ports), for ``n
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import ssl
@@ -73,6 +74,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--username", default=None, help="user name for an authenticating cluster")
     group.addoption("--password", default=None, help="password for an authenticating cluster")
     group.addoption("--examples", action="store_true", default=False, help="also run the examples")
+    group.addoption("--event-loop", dest="event_loop", default="asyncio", choices=["asyncio", "uvloop"],
+                    help="the event loop of the asyncio tests: the standard library's or uvloop's")
 
 
 #: No test may run longer than this (seconds); a hang fails the test instead of the whole run.
@@ -292,6 +295,11 @@ def _runs_both_clients(metafunc: pytest.Metafunc) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("event_loop") == "uvloop":
+        # every loop the tests make (asyncio.run, new_event_loop) is then a uvloop loop
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     config.addinivalue_line(
         "markers", "both_clients: run the module's client/cache tests with the Client and the AioClient"
     )
@@ -355,7 +363,8 @@ def cache(client: Client) -> Iterator[Any]:
 
 def pytest_report_header(config: pytest.Config) -> Optional[str]:
     ext = _external(config)
+    loop = f"; event loop {config.getoption('event_loop')}"
     if ext:
-        return f"pyignite: external nodes {ext}"
+        return f"pyignite: external nodes {ext}{loop}"
     return (f"pyignite: nodes started by server/harness.py (Ignite {harness.IGNITE_VERSION}; "
-            f"SQL nodes {harness.SQL_VERSION}; port offset {harness.PORT_OFFSET})")
+            f"SQL nodes {harness.SQL_VERSION}; port offset {harness.PORT_OFFSET}){loop}")

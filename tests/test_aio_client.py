@@ -306,6 +306,48 @@ async def test_thousand_concurrent_get_put_tasks(node: Node) -> None:
         await cache.destroy()
 
 
+@pytest.mark.parametrize("loop_name", ["asyncio", "uvloop"])
+def test_concurrent_requests_are_written_per_loop_turn(node: Node, loop_name: str) -> None:
+    """On the standard event loop, whose transport sends at once, the frames queued in one loop turn
+    go out in one ``writelines`` (a scheduled flush); uvloop coalesces a turn's writes by itself,
+    so there each frame goes straight to its transport and no flush is ever scheduled. Either way
+    every caller gets its own answer."""
+    if loop_name == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+        new_loop = uvloop.new_event_loop
+    else:
+        new_loop = asyncio.SelectorEventLoop  # the standard library's, whatever the policy (--event-loop)
+    flushes: List[int] = []
+
+    async def main() -> None:
+        async with AioClient().connect(*node) as client:
+            cache = await client.create_cache(unique_name("turns"))
+            conn = client.connection
+            assert conn is not None
+            real_flush = conn._flush
+
+            def flush() -> None:
+                flushes.append(len(conn._out))
+                real_flush()
+
+            conn._flush = flush  # type: ignore[method-assign]
+            await asyncio.gather(*(cache.put(i, f"v{i}") for i in range(64)))
+            assert await asyncio.gather(*(cache.get(i) for i in range(64))) == [f"v{i}" for i in range(64)]
+            await cache.destroy()
+
+    loop = new_loop()
+    try:
+        loop.run_until_complete(asyncio.wait_for(main(), 60))
+    finally:
+        loop.close()
+    if loop_name == "uvloop":
+        assert flushes == []
+    else:
+        # the first request of a turn is written alone (nothing else was in flight), the other 63
+        # of each gather wait for one flush
+        assert flushes and max(flushes) >= 32, flushes
+
+
 @aio_test
 async def test_cancellation_mid_flight_keeps_the_next_result_straight(node: Node) -> None:
     async with AioClient().connect(*node) as client:
