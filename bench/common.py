@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def official_python() -> str:
-    """Path to a python that has the official pyignite 0.6.1 (and not this package)."""
+    """Path to a python that has the official pyignite 0.6.1 (and not this package), and uvloop
+    where it can be installed."""
     py = OFFICIAL_VENV / "bin" / "python"
     marker = OFFICIAL_VENV / f".pyignite-{OFFICIAL_VERSION}"
     if not marker.exists():
@@ -41,6 +42,10 @@ def official_python() -> str:
             [str(py), "-m", "pip", "install", "-q", f"pyignite=={OFFICIAL_VERSION}"], check=True,
         )
         marker.touch()
+    uv_marker = OFFICIAL_VENV / ".uvloop-tried"
+    if not uv_marker.exists():  # the uvloop rows measure the official client on uvloop too (where it installs)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "uvloop>=0.17"], check=False)
+        uv_marker.touch()
     return str(py)
 
 

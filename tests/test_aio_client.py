@@ -307,11 +307,11 @@ async def test_thousand_concurrent_get_put_tasks(node: Node) -> None:
 
 
 @pytest.mark.parametrize("loop_name", ["asyncio", "uvloop"])
-def test_concurrent_requests_are_written_per_loop_turn(node: Node, loop_name: str) -> None:
-    """On the standard event loop, whose transport sends at once, the frames queued in one loop turn
-    go out in one ``writelines`` (a scheduled flush); uvloop coalesces a turn's writes by itself,
-    so there each frame goes straight to its transport and no flush is ever scheduled. Either way
-    every caller gets its own answer."""
+def test_the_requests_of_one_loop_turn_go_out_in_one_write(node: Node, loop_name: str) -> None:
+    """The frames that tasks queue in one loop turn are written together (one ``writelines`` by a
+    scheduled flush), on the standard event loop and on uvloop alike: handing uvloop's transport
+    every frame at once instead, tried on 2026-12-04, cost 1.5 us more client CPU per request
+    (A/B in one process: 87k against 123k gets/s with 64 tasks). Every caller gets its own answer."""
     if loop_name == "uvloop":
         uvloop = pytest.importorskip("uvloop")
         new_loop = uvloop.new_event_loop
@@ -340,12 +340,9 @@ def test_concurrent_requests_are_written_per_loop_turn(node: Node, loop_name: st
         loop.run_until_complete(asyncio.wait_for(main(), 60))
     finally:
         loop.close()
-    if loop_name == "uvloop":
-        assert flushes == []
-    else:
-        # the first request of a turn is written alone (nothing else was in flight), the other 63
-        # of each gather wait for one flush
-        assert flushes and max(flushes) >= 32, flushes
+    # the first request of a gather is written alone (nothing else was in flight); the other 63
+    # wait for the turn's flush
+    assert flushes and max(flushes) >= 32, flushes
 
 
 @aio_test

@@ -74,8 +74,6 @@ class AioConnection(Session):
         self._drain_lock: Optional[asyncio.Lock] = None
         #: the transport's write buffer is above its high-water mark (see _ReplyProtocol)
         self._write_paused = False
-        #: hand every frame to the transport at once (uvloop), instead of a flush per loop turn
-        self._direct_writes = False
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -117,11 +115,6 @@ class AioConnection(Session):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         self._loop = asyncio.get_running_loop()
-        # the standard loop's transport.write sends at once (a syscall per frame), so submit()
-        # queues the frames of a loop turn for one writelines; uvloop's TCP transport queues them
-        # itself (its TLS transport makes a record of every write: there one writelines is better)
-        self._direct_writes = (self.ssl_context is None
-                               and type(self._loop).__module__.partition(".")[0] == "uvloop")
         self._drain_lock = asyncio.Lock()
         self._writer = writer
         transport = writer.transport
@@ -295,11 +288,9 @@ class AioConnection(Session):
         pending[request_id] = fut
         if self._out:
             self._out.append(frame)  # a flush is scheduled for this loop turn
-        elif len(pending) == 1 or self._direct_writes:
+        elif len(pending) == 1:
             try:
-                # alone in flight: write now, waiting a loop turn only adds latency; uvloop: always,
-                # its transports send the writes of a loop turn together at the end of the turn
-                writer.transport.write(frame)
+                writer.transport.write(frame)  # alone in flight: write now, waiting a loop turn only adds latency
             except BaseException:
                 del pending[request_id]
                 raise
