@@ -1,6 +1,6 @@
 """The floor table: every single-key and bulk operation against a raw socket and the official client.
 
-    PYIGNITE_PORT_OFFSET=<n> .venv/bin/python bench/bench_floor.py [--rounds 3] [--seconds 1] [--port P]
+    PYIGNITE_PORT_OFFSET=<n> .venv/bin/python bench/bench_floor.py [--rounds 3] [--seconds 1] [--port P] [--pin]
 
 (``scripts/bench --floor`` runs this alone and prints its table with the ours/floor column.)
 
@@ -45,7 +45,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, BareTasks, ignite_cluster, official_python, save_results
+from bench.common import ROOT, BareTasks, ignite_cluster, official_python, pin_apart, save_results
 from pyignite.protocol import cache_ops
 from pyignite.protocol.cache_ops import CacheRef
 from pyignite.protocol.frames import stamp
@@ -488,6 +488,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--quick", action="store_true", help="1 round of 0.6 s, sizes 1000,10000")
     parser.add_argument("--no-official", action="store_true", help="leave the official client out")
     parser.add_argument("--port", type=int, default=None, help="use a running node instead of starting one")
+    parser.add_argument("--pin", action="store_true",
+                        help="run the node on the first CPU and the clients on the others (steadier rounds; "
+                             "see bench.common.pin_apart)")
     parser.add_argument("--baseline", default=None, metavar="DIR",
                         help="also measure the pyignite package in DIR (another checkout) in every round: "
                              "a before/after comparison under the same conditions")
@@ -533,20 +536,27 @@ def main(argv: Optional[List[str]] = None) -> None:
             table.append((name, unit, med("ours", key), med("official", key), med("floor", key)))
             ratios.append((paired(results, "ours", "floor", key), paired(results, "ours", "official", key)))
         print_floor_table(
-            f"Floor: ours, the official client and a raw socket on one node (medians of {args.rounds} "
+            f"Floor: ours, the official client and a raw socket on one node"
+            f"{' pinned apart (--pin)' if args.pin else ''} (medians of {args.rounds} "
             f"rounds x {args.slices} alternating slices, {args.seconds} s per row; the ratios are medians "
             f"of each round's own ratio)", table,
             before=[med("baseline", key) for _n, _u, key, _l in rows_for(sizes)] if args.baseline else None,
             ratios=ratios)
         save_results("floor", {"rounds": args.rounds, "slices": args.slices, "seconds": args.seconds,
-                               "sizes": sizes, "raw": results,
+                               "pinned": args.pin, "sizes": sizes, "raw": results,
                                "rows": [dict(zip(("operation", "unit", "ours", "theirs", "floor", "ours/floor",
                                                   "ours/official"), (*r, *q))) for r, q in zip(table, ratios)]})
 
     if args.port is not None:
+        if args.pin:
+            parser.error("--pin needs the node this benchmark starts (no --port)")
         run(args.port)
     else:
-        with ignite_cluster("bench-floor", base_port=10980) as ports:
+        node_cpus = None
+        if args.pin:
+            node_cpus, client_cpus = pin_apart()
+            print(f"[floor] node on CPU {sorted(node_cpus)}, clients on CPUs {sorted(client_cpus)}", file=sys.stderr)
+        with ignite_cluster("bench-floor", base_port=10980, node_cpus=node_cpus) as ports:
             run(ports[0])
 
 

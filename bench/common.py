@@ -19,7 +19,7 @@ import sys
 import time
 import venv
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -65,16 +65,42 @@ def run_official(script: str, *args: str, timeout: float = 600) -> Any:
 
 
 @contextlib.contextmanager
-def ignite_cluster(name: str, base_port: int, nodes: int = 1, sql: bool = False) -> Iterator[List[int]]:
-    """Start a harness cluster for a benchmark; yield its client ports; stop it afterwards."""
+def ignite_cluster(name: str, base_port: int, nodes: int = 1, sql: bool = False,
+                   node_cpus: Optional[Set[int]] = None) -> Iterator[List[int]]:
+    """Start a harness cluster for a benchmark; yield its client ports; stop it afterwards.
+
+    ``node_cpus``: run every thread of the nodes on these CPUs only (see :func:`pin_apart`)."""
     import harness
 
     cluster = harness.Cluster(name, base_port=base_port, nodes=nodes, sql=sql)
     cluster.start()
     try:
+        if node_cpus is not None:
+            for node in cluster.nodes:
+                assert node.pid is not None
+                # every thread the JVM has; the threads it starts later inherit the mask of their creator
+                for tid in os.listdir(f"/proc/{node.pid}/task"):
+                    os.sched_setaffinity(int(tid), node_cpus)
         yield cluster.ports
     finally:
         cluster.stop()
+
+
+def pin_apart() -> Tuple[Set[int], Set[int]]:
+    """The CPUs for the nodes (the first one) and for this process and the measuring processes it
+    starts (the rest), this process already moved to the latter (Linux; 2 CPUs or more).
+
+    On a shared machine the scheduler puts the client and the node's busiest threads now on one
+    core, now on two, and a 64-task rate jumps between two modes (about 80k and 120-160k gets/s on
+    the 2-core VM of the README): pinned apart, the rounds agree within a few percent, which is
+    what an A/B of two versions needs. The node then has one core: the rates are not those of an
+    unpinned run."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise SystemExit("--pin needs 2 CPUs or more")
+    node, rest = {cpus[0]}, set(cpus[1:])
+    os.sched_setaffinity(0, rest)
+    return node, rest
 
 
 def best_rate(fn: Callable[[], int], repeat: int = 5, min_time: float = 0.2) -> float:
