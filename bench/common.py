@@ -78,9 +78,17 @@ def ignite_cluster(name: str, base_port: int, nodes: int = 1, sql: bool = False,
         if node_cpus is not None:
             for node in cluster.nodes:
                 assert node.pid is not None
-                # every thread the JVM has; the threads it starts later inherit the mask of their creator
-                for tid in os.listdir(f"/proc/{node.pid}/task"):
-                    os.sched_setaffinity(int(tid), node_cpus)
+                # every thread the JVM has, until a listing finds none unpinned: a thread inherits the
+                # mask of its creator, so one started meanwhile by a thread not yet pinned is caught too
+                pinned: Set[int] = set()
+                while True:
+                    tids = {int(t) for t in os.listdir(f"/proc/{node.pid}/task")} - pinned
+                    if not tids:
+                        break
+                    for tid in tids:
+                        with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+                            os.sched_setaffinity(tid, node_cpus)
+                    pinned |= tids
         yield cluster.ports
     finally:
         cluster.stop()
