@@ -1,6 +1,6 @@
 """Run every benchmark of ``bench/`` and print ONE table (``scripts/bench``).
 
-    scripts/bench [--quick] [--only codec,binary] [--skip queries] [--list] [--merge]
+    scripts/bench [--quick] [--only codec,binary] [--skip queries] [--list] [--merge] [--floor [--pin]]
 
 What it does:
 
@@ -223,8 +223,11 @@ def _node_for(name: str, spec: Optional[Dict[str, Any]]) -> Iterator[Optional[in
         yield ports[0]
 
 
-def run_one(name: str, quick: bool) -> Tuple[List[Dict[str, Any]], Optional[str], float]:
-    """Run ``bench_<name>.py``; return its rows, an error message (or None) and its duration."""
+def run_one(name: str, quick: bool, pin: bool = False) -> Tuple[List[Dict[str, Any]], Optional[str], float]:
+    """Run ``bench_<name>.py``; return its rows, an error message (or None) and its duration.
+
+    ``pin``: a benchmark that offers ``--pin`` gets it and starts its own node, pinned apart from its
+    clients (``bench.common.pin_apart``); the others run as usual."""
     script = BENCH_DIR / f"bench_{name}.py"
     spec = BENCHMARKS.get(name, {})
     help_text = _supported_options(script)
@@ -233,8 +236,11 @@ def run_one(name: str, quick: bool) -> Tuple[List[Dict[str, Any]], Optional[str]
         args = _drop_unsupported(list(spec["quick" if quick else "full"]), help_text)
     else:
         args = ["--quick"] if quick and _has_option(help_text, "--quick") else []
-    node = spec.get("node") if _has_option(help_text, "--port") else None
-    if spec.get("port") is not None and _has_option(help_text, "--port"):
+    pinned = pin and _has_option(help_text, "--pin")
+    if pinned:
+        args.append("--pin")
+    node = spec.get("node") if _has_option(help_text, "--port") and not pinned else None
+    if spec.get("port") is not None and _has_option(help_text, "--port") and not pinned:
         args += ["--port", str(spec["port"] + harness.PORT_OFFSET)]
     limit = float(spec.get("limit", 600)) / (2 if quick else 1)
 
@@ -360,6 +366,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--floor", action="store_true",
                         help="only bench_floor.py: every operation against the raw-socket floor and the official "
                              "client, medians of alternating rounds (saved in bench/results/summary-floor.json)")
+    parser.add_argument("--pin", action="store_true",
+                        help="with --floor: the node on the first CPU, the clients on the others (steady rounds; "
+                             "the node has one core, so the rates are not those of an unpinned run)")
     args = parser.parse_args(argv)
 
     names = discover()
@@ -371,6 +380,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     unknown = sorted((set(only) | skip) - set(names))
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; there are: {', '.join(names)}")
+    if args.pin and not args.floor:
+        parser.error("--pin goes with --floor")
     if args.floor:
         only = ["floor"]
     selected = [n for n in (only or names) if n not in skip]
@@ -381,7 +392,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     failed: Dict[str, str] = {}
     durations: Dict[str, float] = {}
     for name in selected:
-        got, error, seconds = run_one(name, args.quick)
+        got, error, seconds = run_one(name, args.quick, args.pin)
         rows += got
         durations[name] = round(seconds, 1)
         if error:
@@ -389,6 +400,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     total = time.perf_counter() - started
 
     mode = ("quick " if args.quick else "") + "floor" if args.floor else ("quick" if args.quick else "full")
+    if args.pin:
+        mode += ", pinned apart"
     summary_name = "summary-floor" if args.floor else "summary"
     host = machine()
     if args.merge:
