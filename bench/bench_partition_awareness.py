@@ -22,8 +22,10 @@ On the two-core machines of CI the three Ignite nodes and the client share the c
 smaller than on a real network, where the extra hop costs a network round trip.
 
 Run: ``PYIGNITE_PORT_OFFSET=<n> .venv/bin/python bench/bench_partition_awareness.py [--quick]
-[--port P] [--seconds S]``. It starts its own 3-node cluster (client ports ``P``..``P+2``, default
-11030 + offset) and stops it at the end.
+[--port P] [--seconds S] [--pin]``. It starts its own 3-node cluster (client ports ``P``..``P+2``, default
+11030 + offset) and stops it at the end. ``--pin`` runs the three nodes on the first CPU and the
+clients on the others (:func:`bench.common.pin_apart`): steadier rounds, but three nodes on one core
+are slower than the client, so the rates are the nodes' more than the client's.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from typing import Any, Callable, Dict, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BareTasks, Row, ignite_cluster, print_table, run_official, save_results
+from bench.common import BareTasks, Row, ignite_cluster, pin_apart, print_table, run_official, save_results
 from pyignite import AioClient, Client
 
 CACHE = "bench_partition_awareness"
@@ -415,10 +417,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=1.0, help="seconds per measurement (default 1)")
     parser.add_argument("--repeat", type=int, default=3, help="measurements per figure, best kept (default 3)")
     parser.add_argument("--quick", action="store_true", help="a short run (0.3 s, 2 repeats)")
+    parser.add_argument("--pin", action="store_true", help="the nodes on the first CPU, the clients on the others")
     args = parser.parse_args()
     seconds, repeat = (0.3, 2) if args.quick else (args.seconds, args.repeat)
+    node_cpus = None
+    if args.pin:
+        node_cpus, client_cpus = pin_apart()
+        print(f"[pa] nodes on CPU {sorted(node_cpus)}, clients on CPUs {sorted(client_cpus)}", file=sys.stderr)
 
-    with ignite_cluster("bench-pa", base_port=args.port - harness.PORT_OFFSET, nodes=3) as ports:
+    with ignite_cluster("bench-pa", base_port=args.port - harness.PORT_OFFSET, nodes=3,
+                        node_cpus=node_cpus) as ports:
         bench_ours(ports, 0.5, 1)  # warm-up: the nodes' JIT compilers, which else favour whoever runs last
         theirs = bench_official(ports, seconds, repeat)
         ours = bench_ours(ports, seconds, repeat)
@@ -428,7 +436,8 @@ def main() -> None:
         for mode in ("on", "off"):
             rows.append((f"{label}, partition awareness {mode}", ours[f"{key} {mode}"], theirs[f"{key} {mode}"],
                          ours.get(f"floor {key} {mode}")))
-    print_table("Single-key and multi-key operations on 3 nodes, partition awareness on and off", rows)
+    print_table("Single-key and multi-key operations on 3 nodes, partition awareness on and off"
+                + (" (pinned apart: the nodes on one CPU, the clients on the others)" if args.pin else ""), rows)
     print("Ours / the raw floor (the same requests, routed the same way, pre-encoded on bare sockets):")
     for key, label in LABELS:
         for mode in ("on", "off"):
@@ -451,7 +460,8 @@ def main() -> None:
     for key, label in LABELS:
         print(f"  {label}: pyignite {ours[f'{key} on'] / ours[f'{key} off']:.2f}x, "
               f"official 0.6.1 {theirs[f'{key} on'] / theirs[f'{key} off']:.2f}x")
-    save_results("partition_awareness", {"ours": ours, "official": theirs, "seconds": seconds, "repeat": repeat})
+    save_results("partition_awareness", {"ours": ours, "official": theirs, "seconds": seconds, "repeat": repeat,
+                                         "pinned": args.pin})
 
 
 if __name__ == "__main__":
