@@ -23,7 +23,7 @@ from typing import Any, Iterator, List, Optional, Tuple
 
 import pytest
 
-from pyignite.connection.aio import AioConnection
+from pyignite.connection.aio import FLUSH_EVERY, AioConnection
 from pyignite.connection.sync import Connection
 from pyignite.exceptions import RequestTimeoutError, SocketError
 from pyignite.protocol.frames import new_request
@@ -302,6 +302,41 @@ def test_cancelled_request_does_not_disturb_the_next_one(peer: ScriptedPeer) -> 
             task.cancel()
             assert echoed(await conn.request(frame(50, b"ok"))) == b"ok"
             assert conn.in_flight == 0
+        finally:
+            await conn.close()
+
+    asyncio.run(main())
+
+
+def test_a_write_that_fails_mid_turn_fails_every_caller(peer: ScriptedPeer) -> None:
+    """A loop turn's frames go out FLUSH_EVERY at a time while tasks still queue more: when such a
+    write fails, every request of the turn (and the one written before it) fails with the same
+    SocketError at once -- none waits for a reply to a request that was never sent."""
+
+    class FailingWriter:
+        def __init__(self, writer: Any) -> None:
+            self.writer, self.transport = writer, writer.transport
+
+        def writelines(self, frames: List[Any]) -> None:
+            raise OSError(32, "Broken pipe (injected)")
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.writer, name)
+
+    async def main() -> None:
+        conn = AioConnection("127.0.0.1", peer.port)
+        await conn.connect()
+        try:
+            assert echoed(await conn.request(frame(0, b"before"))) == b"before"
+            conn._writer = FailingWriter(conn._writer)  # type: ignore[assignment]
+            calls = [conn.request(frame(0, b"r%d" % i)) for i in range(FLUSH_EVERY * 2 + 1)]
+            results = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), 10)
+            errors = {id(r) for r in results if isinstance(r, SocketError)}
+            assert len(errors) == 1 and len(results) == FLUSH_EVERY * 2 + 1, results
+            assert "Broken pipe (injected)" in str(results[0])
+            assert not conn.alive and conn.in_flight == 0
+            with pytest.raises(SocketError):
+                await conn.request(frame(0, b"after"))
         finally:
             await conn.close()
 
