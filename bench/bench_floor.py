@@ -552,10 +552,7 @@ def main(argv: Optional[List[str]] = None) -> None:
             parser.error("--pin needs the node this benchmark starts (no --port)")
         run(args.port)
     else:
-        node_cpus = None
-        if args.pin:
-            node_cpus, client_cpus = pin_apart()
-            print(f"[floor] node on CPU {sorted(node_cpus)}, clients on CPUs {sorted(client_cpus)}", file=sys.stderr)
+        node_cpus = pin_apart("floor") if args.pin else None
         with ignite_cluster("bench-floor", base_port=10980, node_cpus=node_cpus) as ports:
             run(ports[0])
 

@@ -420,10 +420,7 @@ def main() -> None:
     parser.add_argument("--pin", action="store_true", help="the nodes on the first CPU, the clients on the others")
     args = parser.parse_args()
     seconds, repeat = (0.3, 2) if args.quick else (args.seconds, args.repeat)
-    node_cpus = None
-    if args.pin:
-        node_cpus, client_cpus = pin_apart()
-        print(f"[pa] nodes on CPU {sorted(node_cpus)}, clients on CPUs {sorted(client_cpus)}", file=sys.stderr)
+    node_cpus = pin_apart("pa") if args.pin else None
 
     with ignite_cluster("bench-pa", base_port=args.port - harness.PORT_OFFSET, nodes=3,
                         node_cpus=node_cpus) as ports:

@@ -94,9 +94,9 @@ def ignite_cluster(name: str, base_port: int, nodes: int = 1, sql: bool = False,
         cluster.stop()
 
 
-def pin_apart() -> Tuple[Set[int], Set[int]]:
-    """The CPUs for the nodes (the first one) and for this process and the measuring processes it
-    starts (the rest), this process already moved to the latter (Linux; 2 CPUs or more).
+def pin_apart(who: str) -> Set[int]:
+    """The CPUs for the nodes (the first one), once this process -- and so the measuring processes it
+    starts -- is moved to the rest (Linux; 2 CPUs or more); says so on stderr, prefixed ``[who]``.
 
     On a shared machine the scheduler puts the client and the node's busiest threads now on one
     core, now on two, and a 64-task rate jumps between two modes (about 80k and 120-160k gets/s on
@@ -108,7 +108,8 @@ def pin_apart() -> Tuple[Set[int], Set[int]]:
         raise SystemExit("--pin needs 2 CPUs or more")
     node, rest = {cpus[0]}, set(cpus[1:])
     os.sched_setaffinity(0, rest)
-    return node, rest
+    print(f"[{who}] nodes on CPU {sorted(node)}, clients on CPUs {sorted(rest)}", file=sys.stderr)
+    return node
 
 
 def best_rate(fn: Callable[[], int], repeat: int = 5, min_time: float = 0.2) -> float:
