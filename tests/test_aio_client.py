@@ -364,8 +364,8 @@ def test_the_requests_of_one_loop_turn_go_out_in_writes_of_flush_every(node: Nod
         loop.close()
     # the first request of a gather is written alone (nothing else was in flight); the other 63
     # go out 16 at a time as they are queued, and the last 15 at the turn's end
-    rest = 63 - 63 // FLUSH_EVERY * FLUSH_EVERY
-    expected = [1] + [FLUSH_EVERY] * (63 // FLUSH_EVERY) + ([rest] if rest else [])
+    full, rest = divmod(63, FLUSH_EVERY)
+    expected = [1] + [FLUSH_EVERY] * full + ([rest] if rest else [])
     assert writes == {"put": expected, "get": expected}
 
 
